@@ -1,0 +1,68 @@
+// The validated, fully typed compose: what every later stage reads. Shapes of the
+// file itself live in schema.ts (zod); these are the resolved values after defaults,
+// dnf .repo files and variable substitution.
+
+/** One repository for one architecture, variables already substituted. */
+export interface RepoSource {
+  id: string;
+  /** Where the definition came from: the compose file's JSON path or a .repo file path. */
+  origin: string;
+  baseurl: string[];
+  metalink?: string;
+  mirrorlist?: string;
+  enabled: boolean;
+  gpgkey: string[];
+  gpgcheck: boolean;
+  repo_gpgcheck: boolean;
+  /** dnf semantics: lower wins, default 99. */
+  priority: number;
+  /** dnf semantics: lower wins among equal priority, default 1000. */
+  cost: number;
+  includepkgs: string[];
+  excludepkgs: string[];
+  sslcacert?: string;
+  sslclientcert?: string;
+  sslclientkey?: string;
+  sslverify: boolean;
+  proxy?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface ComposeOptions {
+  weakDeps: boolean;
+  docs: boolean;
+  /** Empty: all languages kept. */
+  langs: string[];
+  maxLayers: number;
+}
+
+export interface ImageDef {
+  name: string;
+  packages: string[];
+  exclude: string[];
+  /** The image's own arch list, or the compose's. */
+  arch: string[];
+  entrypoint?: string[];
+  cmd?: string[];
+  env: Record<string, string>;
+  expose: string[];
+  labels: Record<string, string>;
+  user?: string;
+  workdir?: string;
+}
+
+export interface Compose {
+  /** Absolute path of the compose file. */
+  file: string;
+  releasever: string;
+  arch: string[];
+  /** Extra dnf variables (compose `vars` over /etc/dnf/vars). */
+  vars: Record<string, string>;
+  options: ComposeOptions;
+  /** Module streams to enable, `name:stream`. */
+  modules: string[];
+  images: Record<string, ImageDef>;
+  /** Repos of one arch, enabled or not, in compose order. */
+  reposFor(arch: string): RepoSource[];
+}

@@ -1,0 +1,46 @@
+// One error class per pipeline stage, each with a stable code. Stages throw these;
+// only the CLI turns them into messages and exit codes.
+
+/** Exit codes shared by every command (DESIGN.md, "What bad input gets"). */
+export const ExitCode = {
+  ok: 0,
+  /** Only `diff`: something must be rebuilt. */
+  rebuildNeeded: 1,
+  badInput: 2,
+  unresolvable: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class RpmcomposeError extends Error {
+  abstract readonly stage: string;
+  readonly exitCode: ExitCode = ExitCode.badInput;
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The compose file or a dnf .repo file is wrong. */
+export class ConfigError extends RpmcomposeError {
+  readonly stage = 'config';
+}
+
+/** A repository cannot be fetched, verified or read. */
+export class RepoError extends RpmcomposeError {
+  readonly stage = 'repo';
+}
+
+/** An image cannot be resolved, or a package spec matches nothing. */
+export class ResolveError extends RpmcomposeError {
+  readonly stage = 'solve';
+  override readonly exitCode: ExitCode = ExitCode.unresolvable;
+}
+
+/** A lock file is missing, unreadable or of another shape. */
+export class LockError extends RpmcomposeError {
+  readonly stage = 'lock';
+}
