@@ -1,0 +1,59 @@
+// `rpmcompose diff`: re-resolve and compare with the lock. Exit 0 nothing to rebuild,
+// 1 rebuild needed, 2 error. Never downloads an RPM.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
+import { diffLocks, type DiffReport } from '../lock/diff.js';
+import { defaultLockPath, lockFromResolution, readLock } from '../lock/lockfile.js';
+import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
+import { formatProblems } from './resolve.js';
+
+function formatDiff(report: DiffReport): string {
+  const out: string[] = [];
+  for (const [name, img] of Object.entries(report.images)) {
+    if (img.status === 'unchanged') {
+      out.push(`${name}: unchanged`);
+      continue;
+    }
+    if (img.status === 'new' || img.status === 'gone') {
+      out.push(`${name}: ${img.status === 'new' ? 'new image (not in the lock)' : 'gone (in the lock, not in the compose)'}`);
+      continue;
+    }
+    out.push(`${name}: rebuild needed${img.configChanged ? ' (image configuration changed)' : ''}`);
+    for (const [arch, d] of Object.entries(img.arches)) {
+      if (d.status === 'unchanged') continue;
+      if (d.status !== 'changed') out.push(`  ${arch}: ${d.status === 'new' ? 'new arch' : 'arch gone'}`);
+      for (const p of d.added) out.push(`  ${arch}: + ${p.name}-${p.evr}.${p.arch}`);
+      for (const p of d.removed) out.push(`  ${arch}: - ${p.name}-${p.evr}.${p.arch}`);
+      for (const p of d.upgraded) out.push(`  ${arch}: ↑ ${p.name}.${p.arch} ${p.from} → ${p.to}`);
+      for (const p of d.downgraded) out.push(`  ${arch}: ↓ ${p.name}.${p.arch} ${p.from} → ${p.to}`);
+      for (const p of d.rebuilt) out.push(`  ${arch}: ~ ${p.name}-${p.evr}.${p.arch} rebuilt (new checksum)`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function register(program: Command, exit: (code: ExitCode) => void): void {
+  program
+    .command('diff')
+    .description('re-resolve and compare with the lock: exit 0 nothing to rebuild, 1 rebuild needed, 2 error')
+    .argument('<compose.json>', 'the compose file')
+    .option('--lockfile <path>', 'the lock to compare with (default: <name>.lock.json beside <name>.json)')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: CommonOptions & { lockfile?: string }, cmd: Command) => {
+      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
+      const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
+      const locked = await readLock(lockFile);
+      const res = await resolveAll(ctx);
+      if (hasProblems(res)) {
+        for (const [name, arches] of Object.entries(res.images))
+          for (const [arch, r] of Object.entries(arches))
+            if (r.problems.length) process.stderr.write(formatProblems(name, arch, r.problems) + '\n');
+        exit(ExitCode.unresolvable);
+        return;
+      }
+      const report = diffLocks(locked, lockFromResolution(res, lockFile));
+      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatDiff(report));
+      exit(report.changed ? ExitCode.rebuildNeeded : ExitCode.ok);
+    });
+}

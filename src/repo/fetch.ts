@@ -1,0 +1,430 @@
+// The repos stage: bring one repo's metadata into the host cache, verified, with as
+// few requests as possible. An unchanged repo costs one conditional request for
+// repomd.xml (or, with a metalink, the metalink request alone) and nothing else.
+//
+// Not verified yet: repo_gpgcheck (the detached repomd.xml.asc signature). Metadata
+// integrity rests on the repomd.xml checksums, plus the metalink's hashes of
+// repomd.xml when the repo has a metalink; the repomd.xml itself is trusted as
+// served over the connection (use https).
+
+import { createHash } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { RepoSource } from '../config/types.js';
+import { RepoError } from '../errors.js';
+import {
+  cachedDataFile,
+  commitRevision,
+  downloadVerified,
+  ensureDirs,
+  readCachedRevision,
+  repoCacheDir,
+  repoKeyUrl,
+  writeState,
+  type CachedRevision,
+  type RepomdState,
+} from './cache.js';
+import { clientForSource, redact, type HttpClient, type Validators } from './http.js';
+import {
+  asBase,
+  looksLikeMetalink,
+  matchMetalink,
+  parseMetalink,
+  parseMirrorlist,
+  type Metalink,
+} from './mirrors.js';
+import { parseRepomd, pickRecord, type Repomd, type RepomdRecord } from './repomd.js';
+import type { MetadataFile, MetadataType, RepoMetadata } from './types.js';
+
+export const DEFAULT_TYPES: readonly MetadataType[] = ['primary', 'filelists', 'group', 'modules'];
+
+export interface FetchOptions {
+  /** The host cache root; repo metadata goes under `<cacheDir>/repos/`. */
+  cacheDir: string;
+  /** No network at all: the cached revision or a RepoError 'REPO_OFFLINE_MISSING'. */
+  offline?: boolean;
+  /** Metadata to fetch when repomd.xml lists it. Default: primary, filelists, group, modules. */
+  types?: MetadataType[];
+  /** Progress lines (nothing here prints). */
+  log?: (line: string) => void;
+  /** Send every request through this undici dispatcher (then the repo's TLS/proxy options are not applied). */
+  dispatcher?: Dispatcher;
+  /** Attempts per request on transient failures (default 3) and the first backoff (default 250 ms, doubling). */
+  retry?: { tries?: number; delayMs?: number };
+}
+
+/** The revision chosen for this run, before its data files are in place. */
+interface Revision {
+  xml: Buffer;
+  repomd: Repomd;
+  /** Base URL of the mirror it came from, ending in `/`. */
+  base: string;
+  /** repomd.xml URL. */
+  url: string;
+  sha256: string;
+  validators: Validators;
+  /** Same bytes as the cached revision. */
+  unchanged: boolean;
+}
+
+/**
+ * Where a repo can be fetched from, best first: its baseurls, then the metalink's
+ * mirrors, then the mirrorlist's (fetched only once everything before has failed).
+ */
+class MirrorSet {
+  metalink: Metalink | undefined;
+  readonly errors: RepoError[] = [];
+  private readonly seen: string[] = [];
+
+  constructor(
+    private readonly src: RepoSource,
+    private readonly http: HttpClient,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Fetches the metalink first: it is what verifies repomd.xml, whichever mirror serves it. */
+  async loadMetalink(): Promise<void> {
+    const url = this.src.metalink;
+    if (!url) return;
+    try {
+      const res = await this.http.get(url);
+      if (res.notModified) return;
+      this.metalink = await parseMetalink(res.body, url);
+    } catch (err) {
+      const e = asRepoError(err);
+      if (this.src.baseurl.length === 0 && !this.src.mirrorlist) throw e;
+      this.errors.push(e);
+      this.log(`repo ${this.src.id}: ${e.message}; trying its other sources unverified by a metalink`);
+    }
+  }
+
+  /** Every base URL handed out so far. */
+  known(): string[] {
+    return [...this.seen];
+  }
+
+  async *bases(): AsyncGenerator<string> {
+    const fresh = (u: string) => {
+      const b = asBase(u);
+      if (this.seen.includes(b)) return undefined;
+      this.seen.push(b);
+      return b;
+    };
+    for (const u of this.src.baseurl) {
+      const b = fresh(u);
+      if (b) yield b;
+    }
+    for (const m of this.metalink?.mirrors ?? []) {
+      const b = fresh(m.url);
+      if (b) yield b;
+    }
+    const ml = this.src.mirrorlist;
+    if (!ml) return;
+    let mirrors: string[];
+    try {
+      const res = await this.http.get(ml);
+      if (res.notModified) return;
+      if (looksLikeMetalink(res.body)) {
+        // dnf accepts a metalink under `mirrorlist=`; it then verifies repomd.xml too.
+        const parsed = await parseMetalink(res.body, ml);
+        this.metalink ??= parsed;
+        mirrors = parsed.mirrors.map((m) => m.url);
+      } else {
+        mirrors = parseMirrorlist(res.body.toString('utf8'), ml).map((m) => m.url);
+      }
+    } catch (err) {
+      this.errors.push(asRepoError(err));
+      return;
+    }
+    for (const u of mirrors) {
+      const b = fresh(u);
+      if (b) yield b;
+    }
+  }
+}
+
+function asRepoError(err: unknown): RepoError {
+  if (err instanceof RepoError) return err;
+  return new RepoError('REPO_HTTP', (err as Error)?.message ?? String(err), { cause: err });
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function allFailed(src: RepoSource, errors: RepoError[]): RepoError {
+  if (errors.length === 1) return errors[0]!;
+  if (errors.length === 0) return new RepoError('REPO_MIRRORS', `repo "${src.id}": no mirror to fetch it from`);
+  const shown = errors.slice(0, 5).map((e) => `\n  - ${e.message}`);
+  const more = errors.length > 5 ? `\n  - and ${errors.length - 5} more` : '';
+  return new RepoError('REPO_MIRRORS', `repo "${src.id}": every mirror failed:${shown.join('')}${more}`, {
+    cause: errors[0],
+  });
+}
+
+/** Revalidates repomd.xml against the first mirror that answers (conditionally when it can). */
+async function fetchRepomd(
+  src: RepoSource,
+  mirrors: MirrorSet,
+  http: HttpClient,
+  cached: CachedRevision | undefined,
+  log: (line: string) => void,
+): Promise<Revision> {
+  const errors = mirrors.errors;
+  for await (const base of mirrors.bases()) {
+    const url = new URL('repodata/repomd.xml', base).toString();
+    // Validators belong to the URL that issued them; with a metalink the hash decides instead.
+    const validators =
+      cached && !mirrors.metalink && cached.state.url === url
+        ? { etag: cached.state.etag, lastModified: cached.state.lastModified }
+        : undefined;
+    let res;
+    try {
+      res = await http.get(url, validators);
+    } catch (err) {
+      errors.push(asRepoError(err));
+      log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+      continue;
+    }
+    if (res.notModified && cached) {
+      log(`repo ${src.id}: ${redact(url)} not modified`);
+      return {
+        xml: cached.xml,
+        repomd: await parseRepomd(cached.xml, cached.repomdPath),
+        base,
+        url,
+        sha256: sha256(cached.xml),
+        validators: { etag: res.etag ?? validators?.etag, lastModified: res.lastModified ?? validators?.lastModified },
+        unchanged: true,
+      };
+    }
+    if (res.notModified) continue; // 304 to an unconditional request: a broken server
+    if (mirrors.metalink) {
+      const m = matchMetalink(res.body, mirrors.metalink);
+      if (m.match === 'none') {
+        errors.push(
+          new RepoError(
+            'REPO_CHECKSUM',
+            `${redact(url)}: repomd.xml does not match the metalink ${redact(src.metalink ?? src.mirrorlist ?? '')}: ` +
+              `expected ${m.expected!.type}:${m.expected!.hex}, got ${m.expected!.type}:${m.actual}`,
+          ),
+        );
+        log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+        continue;
+      }
+    }
+    let repomd: Repomd;
+    try {
+      repomd = await parseRepomd(res.body, url);
+    } catch (err) {
+      errors.push(asRepoError(err));
+      log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+      continue;
+    }
+    const hex = sha256(res.body);
+    const unchanged = cached?.state.repomdChecksum === `sha256:${hex}`;
+    log(`repo ${src.id}: ${redact(url)} ${unchanged ? 'unchanged' : `revision ${repomd.revision}`}`);
+    return {
+      xml: res.body,
+      repomd,
+      base,
+      url,
+      sha256: hex,
+      validators: { etag: res.etag, lastModified: res.lastModified },
+      unchanged,
+    };
+  }
+  throw allFailed(src, errors);
+}
+
+function human(bytes: number | undefined): string {
+  if (bytes === undefined) return 'size unknown';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The records to have for `types`; a repo without primary metadata is broken. */
+function wanted(repomd: Repomd, types: readonly MetadataType[], where: string): [MetadataType, RepomdRecord][] {
+  const out: [MetadataType, RepomdRecord][] = [];
+  for (const t of types) {
+    const rec = pickRecord(repomd, t);
+    if (rec) out.push([t, rec]);
+    else if (t === 'primary') throw new RepoError('REPO_REPOMD', `${where}: repomd.xml lists no primary metadata`);
+  }
+  return out;
+}
+
+const fileOf = (path: string, rec: RepomdRecord): MetadataFile => ({
+  path,
+  checksum: `${rec.checksum.type}:${rec.checksum.hex}`,
+});
+
+async function offlineRepo(
+  src: RepoSource,
+  opts: FetchOptions,
+  dir: string,
+  cached: CachedRevision | undefined,
+  types: readonly MetadataType[],
+): Promise<RepoMetadata> {
+  if (!cached) {
+    throw new RepoError(
+      'REPO_OFFLINE_MISSING',
+      `repo "${src.id}" (${redact(repoKeyUrl(src))}) has never been fetched into ${opts.cacheDir}; ` +
+        `run once without --offline to fetch it`,
+    );
+  }
+  const repomd = await parseRepomd(cached.xml, cached.repomdPath);
+  const files: RepoMetadata['files'] = {};
+  for (const [type, rec] of wanted(repomd, types, cached.repomdPath)) {
+    const path = await cachedDataFile(dir, rec);
+    if (!path) {
+      throw new RepoError(
+        'REPO_OFFLINE_MISSING',
+        `repo "${src.id}": its ${type} metadata (${rec.checksum.type}:${rec.checksum.hex}) has never been fetched ` +
+          `into ${opts.cacheDir}; run once without --offline to fetch it`,
+      );
+    }
+    files[type] = fileOf(path, rec);
+  }
+  opts.log?.(`repo ${src.id}: offline, using cached revision ${repomd.revision}`);
+  return {
+    id: src.id,
+    url: cached.state.baseurl,
+    revision: repomd.revision,
+    repomdChecksum: cached.state.repomdChecksum,
+    files,
+    fromCache: true,
+  };
+}
+
+/**
+ * Fetches one repo's metadata into the host cache and returns the verified local copies.
+ * `fromCache` is true when the cached revision is still current and no data file had to
+ * be downloaded: then the only requests were the revalidation of repomd.xml (one
+ * conditional GET, or the metalink) and any mirror failover it took.
+ */
+export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<RepoMetadata> {
+  const types = opts.types ?? DEFAULT_TYPES;
+  const log = opts.log ?? (() => {});
+  const dir = repoCacheDir(opts.cacheDir, src);
+  const cached = await readCachedRevision(dir);
+  if (opts.offline) return offlineRepo(src, opts, dir, cached, types);
+
+  await ensureDirs(dir);
+  const http = clientForSource(src, {
+    dispatcher: opts.dispatcher,
+    log,
+    tries: opts.retry?.tries,
+    retryDelayMs: opts.retry?.delayMs,
+  });
+  const mirrors = new MirrorSet(src, http, log);
+  await mirrors.loadMetalink();
+
+  let rev: Revision;
+  if (cached && mirrors.metalink && matchMetalink(cached.xml, mirrors.metalink).match === 'current') {
+    // The metalink names our cached repomd.xml as current: no need to ask any mirror.
+    log(`repo ${src.id}: metalink says the cached revision is current`);
+    rev = {
+      xml: cached.xml,
+      repomd: await parseRepomd(cached.xml, cached.repomdPath),
+      base: cached.state.baseurl,
+      url: cached.state.url,
+      sha256: sha256(cached.xml),
+      validators: { etag: cached.state.etag, lastModified: cached.state.lastModified },
+      unchanged: true,
+    };
+  } else {
+    rev = await fetchRepomd(src, mirrors, http, cached, log);
+  }
+
+  // Data files: reuse what the cache has (keyed by checksum), download the rest.
+  const files: RepoMetadata['files'] = {};
+  const missing: [MetadataType, RepomdRecord][] = [];
+  for (const [type, rec] of wanted(rev.repomd, types, rev.url)) {
+    const path = await cachedDataFile(dir, rec);
+    if (path) files[type] = fileOf(path, rec);
+    else missing.push([type, rec]);
+  }
+  const results = await Promise.allSettled(
+    missing.map(async ([type, rec]) => {
+      // The mirror that served repomd.xml first, then up to two more already known.
+      const bases = rec.base ? [asBase(rec.base)] : [rev.base, ...mirrors.known().filter((b) => b !== rev.base)].slice(0, 3);
+      const errors: RepoError[] = [];
+      for (const base of bases) {
+        const url = new URL(rec.href, base).toString();
+        log(`repo ${src.id}: downloading ${type} (${human(rec.size)}) from ${redact(url)}`);
+        try {
+          files[type] = fileOf(await downloadVerified(http, url, dir, rec), rec);
+          return;
+        } catch (err) {
+          errors.push(asRepoError(err));
+          if (bases.length > 1) log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+        }
+      }
+      throw errors[0]!;
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  // The previous revision stays committed: nothing below runs unless every file is in place.
+  if (failed) throw failed.reason;
+
+  const state: RepomdState = {
+    version: 1,
+    id: src.id,
+    key: repoKeyUrl(src),
+    url: rev.url,
+    baseurl: rev.base,
+    ...(rev.validators.etag ? { etag: rev.validators.etag } : {}),
+    ...(rev.validators.lastModified ? { lastModified: rev.validators.lastModified } : {}),
+    repomdChecksum: `sha256:${rev.sha256}`,
+    revision: rev.repomd.revision,
+    fetchedAt: rev.unchanged && cached ? cached.state.fetchedAt : new Date().toISOString(),
+  };
+  if (!rev.unchanged || !cached) {
+    await commitRevision(dir, rev.xml, state);
+  } else if (
+    cached.state.url !== state.url ||
+    cached.state.baseurl !== state.baseurl ||
+    cached.state.etag !== state.etag ||
+    cached.state.lastModified !== state.lastModified
+  ) {
+    await writeState(dir, state);
+  }
+
+  return {
+    id: src.id,
+    url: rev.base,
+    revision: rev.repomd.revision,
+    repomdChecksum: state.repomdChecksum,
+    files,
+    fromCache: rev.unchanged && missing.length === 0,
+  };
+}
+
+/**
+ * Fetches several repos, `concurrency` (default 4) at a time. Disabled repos are
+ * skipped; results keep the order of the enabled ones. When any fails, the others
+ * still finish (so nothing writes to the cache after this returns) and the first
+ * failure is thrown.
+ */
+export async function fetchRepos(
+  srcs: readonly RepoSource[],
+  opts: FetchOptions & { concurrency?: number },
+): Promise<RepoMetadata[]> {
+  const list = srcs.filter((s) => s.enabled);
+  const results: PromiseSettledResult<RepoMetadata>[] = new Array(list.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      try {
+        results[i] = { status: 'fulfilled', value: await fetchRepo(list[i]!, opts) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  const n = Math.max(1, Math.min(opts.concurrency ?? 4, list.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<RepoMetadata>).value);
+}

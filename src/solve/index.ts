@@ -1,0 +1,64 @@
+// The solver stage: repo metadata of one arch → a pool → each image's package set.
+import type { RepoSource } from '../config/types.js';
+import type { RepoMetadata } from '../repo/types.js';
+import { mergeComps, parseComps, type Comps } from './comps.js';
+import { mergeIndexes, moduleExcludes, parseModulesYaml } from './modules.js';
+import { readCompressed } from './native.js';
+import { loadPool, type SolvPool } from './pool.js';
+import { matchPatterns, resolveImage, type ResolveRequest, type SolveContext } from './resolve.js';
+import type { ImageResolution } from './types.js';
+
+export type { ImageResolution, Problem, ResolvedPackage } from './types.js';
+export { nevra } from './types.js';
+export { libsolvVersion } from './native.js';
+
+export interface ArchSolver {
+  pool: SolvPool;
+  resolve(req: ResolveRequest): ImageResolution;
+}
+
+export interface SolverOptions {
+  cacheDir: string;
+  /** `name:stream` module streams to enable. */
+  modules: string[];
+  /** Parse comps only when some image asks for a group. */
+  needGroups: boolean;
+}
+
+function repoExcludes(pool: SolvPool): number[] {
+  const out: number[] = [];
+  for (const repo of pool.repos) {
+    const { includepkgs, excludepkgs } = repo.source;
+    if (!includepkgs.length && !excludepkgs.length) continue;
+    const own = new Set(pool.native.repoSolvables(repo.solvId));
+    const excluded = new Set(matchPatterns(pool, excludepkgs).filter((id) => own.has(id)));
+    if (includepkgs.length) {
+      const included = new Set(matchPatterns(pool, includepkgs));
+      for (const id of own) if (!included.has(id)) excluded.add(id);
+    }
+    out.push(...excluded);
+  }
+  return out;
+}
+
+export async function createSolver(
+  arch: string,
+  repos: { source: RepoSource; metadata: RepoMetadata }[],
+  opts: SolverOptions,
+): Promise<ArchSolver> {
+  const pool = loadPool(arch, repos, opts.cacheDir);
+  const modular = repos.filter((r) => r.metadata.files.modules);
+  const index = mergeIndexes(
+    modular.map((r) => parseModulesYaml(readCompressed(r.metadata.files.modules!.path).toString('utf8'), `repo ${r.source.id}`)),
+  );
+  let comps: Comps = { groups: new Map(), environments: new Map() };
+  if (opts.needGroups) {
+    const withGroups = repos.filter((r) => r.metadata.files.group);
+    comps = mergeComps(
+      await Promise.all(withGroups.map((r) => parseComps(readCompressed(r.metadata.files.group!.path).toString('utf8'), `repo ${r.source.id}`))),
+    );
+  }
+  const ctx: SolveContext = { pool, comps, baseExcluded: [...repoExcludes(pool), ...moduleExcludes(pool, index, opts.modules)] };
+  pool.native.setExcluded(ctx.baseExcluded);
+  return { pool, resolve: (req) => resolveImage(ctx, req) };
+}

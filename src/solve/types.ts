@@ -1,0 +1,43 @@
+// What the solver stage hands on: per image and arch, the exact package set.
+
+export interface ResolvedPackage {
+  name: string;
+  epoch: number;
+  version: string;
+  release: string;
+  arch: string;
+  /** The compose's repo id. */
+  repo: string;
+  /** As in primary.xml: relative to the repo's base URL. */
+  location: string;
+  /** `<type>:<hex>`, the repo's checksum type. */
+  checksum: string;
+  /** Download size in bytes. */
+  size: number;
+  installsize: number;
+  buildtime: number;
+  sourcerpm: string | null;
+  license: string | null;
+}
+
+export interface Problem {
+  /** libsolv's problem text, or why a spec matched nothing. */
+  text: string;
+  /** Every rule that takes part in the problem. */
+  rules: string[];
+  /** libsolv's proposed solutions, each a list of steps. */
+  solutions: string[][];
+  /** For a spec that matched nothing: the closest package names. */
+  suggestions?: string[];
+}
+
+export interface ImageResolution {
+  packages: ResolvedPackage[];
+  /** `[from, to]` NEVRAs: `from` requires (or recommends) what `to` provides. */
+  edges: [string, string][];
+  problems: Problem[];
+}
+
+export function nevra(p: Pick<ResolvedPackage, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
+  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
+}
