@@ -42,7 +42,7 @@ function compose(images) {
   return {
     releasever: '12',
     arch: ['x86_64'],
-    repos: { deb: { baseurl: pathToFileURL(repo).href + '/' } },
+    repos: { deb: { baseurl: pathToFileURL(repo).href } },
     options: { weakDeps: false },
     images: Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { packages: v }])),
   };

@@ -16,17 +16,22 @@
 //                    else 1684540800). Output is byte-identical for the same input.
 //
 // Mapping (Debian → rpm), also described in docs/BENCHMARKS.md:
-//   Package → name; Version [e:]upstream[-revision] → epoch/ver/rel (no revision
-//   → rel "0", as dpkg compares a missing revision equal to "0"; '-' and ':'
-//   inside upstream → '_' — applied identically to packages and to versions in
-//   dependencies); amd64 → x86_64, all → noarch; Depends → requires,
-//   Pre-Depends → requires pre="1", alternatives "a | b (>= 1)" → one rich dep
-//   "(a or b >= 1)"; Recommends/Suggests/Enhances → weak deps; Provides →
-//   provides (+ the package itself, name = e:v-r); Conflicts, Breaks →
+//   Package → name; Version [e:]upstream[-revision] → epoch/ver/rel (see evr():
+//   no revision → rel "0", '-' inside upstream → '^', ':' → '_' — applied
+//   identically to packages and to versions in dependencies); amd64 → x86_64,
+//   all → noarch; Depends → requires, Pre-Depends → requires pre="1",
+//   alternatives "a (>= 1) | b" → one rich dep "(a >= 1-0 or b)";
+//   Recommends/Suggests/Enhances → weak deps; Provides → provides (+ the
+//   package itself, name = e:v-r, as createrepo does); Conflicts, Breaks →
 //   conflicts; Replaces on a name that is also in Conflicts/Breaks → obsoletes;
-//   :any/:native qualifiers stripped; << → LT, >> → GT.
+//   :any/:native qualifiers stripped; << → LT, >> → GT, (old < and > → LE, GE);
+//   versioned relations on a name some package provides unversioned → on
+//   deb-versioned(name) (see UNVERSIONED below). Installed-Size KiB → installed
+//   size in bytes, Size → package size, Filename → location, SHA256 → pkgid,
+//   Description → summary, Section → group, Homepage → url.
 //   filelists: Debian's index has no file lists; every package gets one file,
 //   /usr/share/doc/<name>/copyright.
+//   Every package of the index is kept, several versions of one name included.
 //
 // Node builtins only. Decompression of .xz/.lz4/.zst goes through apt's own
 // /usr/lib/apt/apt-helper cat-file (present wherever apt is).

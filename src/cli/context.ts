@@ -22,7 +22,7 @@ export interface Context {
 }
 
 export async function context(file: string, opts: CommonOptions): Promise<Context> {
-  const compose = await loadCompose(path.resolve(file));
+  const compose = await loadCompose(file);
   for (const name of opts.image ?? []) {
     if (!compose.images[name]) {
       throw new ConfigError('CONFIG_NO_IMAGE', `${file}: no image "${name}" (images: ${Object.keys(compose.images).join(', ')})`);

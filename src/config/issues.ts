@@ -2,7 +2,7 @@
 // list of package specs, got string`.
 
 import type { z } from 'zod';
-import { formatPath, type JsonPath } from './json.js';
+import type { JsonPath } from './json.js';
 import { composeSchema, imageSchema, optionsSchema, repoObjectSchema } from './schema.js';
 
 type Issue = z.core.$ZodIssue;

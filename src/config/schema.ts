@@ -4,7 +4,7 @@
 // that the exported JSON Schema is the same on every machine.
 
 import { z } from 'zod';
-import { KNOWN_ARCHES } from './vars.js';
+import { hostArch, KNOWN_ARCHES } from './vars.js';
 import { splitList } from './repofile.js';
 
 /** OCI-reference-safe image name. */
@@ -223,8 +223,8 @@ export const composeSchema = z
     err('a compose object'),
   )
   .superRefine((c, ctx) => {
-    const composeArch = new Set(c.arch ?? []);
-    if (c.arch) {
+    const composeArch = new Set(c.arch ?? [hostArch()]);
+    {
       for (const [name, image] of Object.entries(c.images)) {
         image.arch?.forEach((a, i) => {
           if (!composeArch.has(a)) {
