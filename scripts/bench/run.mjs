@@ -316,7 +316,7 @@ if (rcSkipped) {
 }
 
 const DNF_SHOWN = show('dnf', DNF_COMMON);
-out.push('', `Commands timed ($WORK = ${W.startsWith(ROOT + '/') ? relative(ROOT, W) : W}; the dnf install roots are emptied before each run):`, '', '```', `DNF="${DNF_SHOWN}"`);
+out.push('', `Commands timed ($WORK = ${W.startsWith(ROOT + '/') ? relative(ROOT, W) : W}; the dnf install roots are emptied before each run):`, '', '```', `# $WORK/dnf.conf: ${readFileSync(DNF_CONF, 'utf8').trim().split('\n').join(' ')}`, `DNF="${DNF_SHOWN}"`);
 for (const [k, v] of Object.entries(commands)) {
   for (const line of [v].flat()) out.push(`${k === 'rcLock' ? '# once, untimed: ' : ''}${line.replace(DNF_SHOWN, '$DNF')}`);
 }

@@ -8,6 +8,7 @@
 // served over the connection (use https).
 
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import type { RepoSource } from '../config/types.js';
 import { RepoError } from '../errors.js';
@@ -19,6 +20,7 @@ import {
   readCachedRevision,
   repoCacheDir,
   repoKeyUrl,
+  writeFileAtomic,
   writeState,
   type CachedRevision,
   type RepomdState,
@@ -187,7 +189,7 @@ async function fetchRepomd(
       log(`repo ${src.id}: ${redact(url)} not modified`);
       return {
         xml: cached.xml,
-        repomd: await parseRepomd(cached.xml, cached.repomdPath),
+        repomd: await parseCachedRepomd(cached),
         base,
         url,
         sha256: sha256(cached.xml),
@@ -271,7 +273,7 @@ async function offlineRepo(
         `run once without --offline to fetch it`,
     );
   }
-  const repomd = await parseRepomd(cached.xml, cached.repomdPath);
+  const repomd = await parseCachedRepomd(cached);
   const files: RepoMetadata['files'] = {};
   for (const [type, rec] of wanted(repomd, types, cached.repomdPath)) {
     const path = await cachedDataFile(dir, rec);
@@ -293,6 +295,22 @@ async function offlineRepo(
     files,
     fromCache: true,
   };
+}
+
+/**
+ * A cached revision's parsed repomd, kept beside its content-addressed copy: parsing
+ * needs xml2js (~40 ms to load), which a warm run that changes nothing can skip.
+ */
+async function parseCachedRepomd(cached: CachedRevision): Promise<Repomd> {
+  const memo = `${cached.repomdPath}.json`;
+  try {
+    return JSON.parse(await readFile(memo, 'utf8')) as Repomd;
+  } catch {
+    const repomd = await parseRepomd(cached.xml, cached.repomdPath);
+    // Only a speed-up: a cache we cannot write to still works.
+    await writeFileAtomic(memo, JSON.stringify(repomd)).catch(() => {});
+    return repomd;
+  }
 }
 
 /**
@@ -324,7 +342,7 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
     log(`repo ${src.id}: metalink says the cached revision is current`);
     rev = {
       xml: cached.xml,
-      repomd: await parseRepomd(cached.xml, cached.repomdPath),
+      repomd: await parseCachedRepomd(cached),
       base: cached.state.baseurl,
       url: cached.state.url,
       sha256: sha256(cached.xml),

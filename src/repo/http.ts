@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { RepoSource } from '../config/types.js';
 import { RepoError } from '../errors.js';
 
@@ -83,11 +83,17 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
+// undici costs ~110 ms to load: file:// repos and warm runs that only revalidate a local
+// repo never need it.
+let undiciModule: Promise<typeof import('undici')> | undefined;
+const undici = () => (undiciModule ??= import('undici'));
+
 let sharedAgent: Agent | undefined;
 const customDispatchers = new Map<string, Promise<Dispatcher>>();
 
 /** The one keep-alive agent every repo without special TLS/proxy settings shares. */
-function defaultAgent(): Agent {
+async function defaultAgent(): Promise<Agent> {
+  const { Agent } = await undici();
   sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 8 });
   return sharedAgent;
 }
@@ -112,12 +118,13 @@ async function readTlsFile(what: string, path: string): Promise<Buffer> {
 
 /** One dispatcher per distinct TLS/proxy setting, built once and kept alive. */
 function dispatcherFor(t: Partial<TransportOptions>): Promise<Dispatcher> {
-  if (!needsOwnDispatcher(t)) return Promise.resolve(defaultAgent());
+  if (!needsOwnDispatcher(t)) return defaultAgent();
   const proxy = effectiveProxy(t.proxy);
   const key = JSON.stringify([t.sslverify !== false, t.sslcacert, t.sslclientcert, t.sslclientkey, proxy]);
   let d = customDispatchers.get(key);
   if (!d) {
     d = (async () => {
+      const { Agent, ProxyAgent } = await undici();
       const tls = {
         rejectUnauthorized: t.sslverify !== false,
         ...(t.sslcacert ? { ca: await readTlsFile('sslcacert', t.sslcacert) } : {}),
@@ -302,6 +309,7 @@ export class HttpClient {
         u.username = '';
         u.password = '';
       }
+      const { request } = await undici();
       const res = await request(u, {
         method: 'GET',
         headers,

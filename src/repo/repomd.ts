@@ -1,7 +1,6 @@
 // repomd.xml: the index of one repo revision. Parsed with xml2js (it is small);
 // primary.xml and friends go to libsolv, never through here.
 
-import { parseStringPromise, processors } from 'xml2js';
 import { RepoError } from '../errors.js';
 import { hashType, type HashType } from './http.js';
 import type { MetadataType } from './types.js';
@@ -59,6 +58,8 @@ function int(v: unknown): number | undefined {
 /** Parses small rpm-md XML (repomd.xml, metalinks) with namespace prefixes stripped from tags. */
 export async function parseXml(xml: string | Buffer, url: string, what: string, code: string): Promise<Record<string, unknown>> {
   try {
+    // Loaded here, not at start-up: a warm run reads the parsed form kept in the cache.
+    const { parseStringPromise, processors } = await import('xml2js');
     const doc = (await parseStringPromise(typeof xml === 'string' ? xml : xml.toString('utf8'), {
       tagNameProcessors: [processors.stripPrefix],
       explicitArray: true,

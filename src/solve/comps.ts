@@ -1,6 +1,5 @@
 // comps groups (`@core`) and environments (`@^minimal-environment`), expanded to package
 // names as `dnf install @group` does: mandatory and default packages.
-import { parseStringPromise } from 'xml2js';
 import { ResolveError } from '../errors.js';
 
 export interface CompsGroup {
@@ -28,6 +27,7 @@ const texts = (n: Node, key: string): string[] => (n[key] ?? []).map(text);
 export async function parseComps(xml: string, origin: string): Promise<Comps> {
   let doc: { comps?: Node };
   try {
+    const { parseStringPromise } = await import('xml2js');
     doc = await parseStringPromise(xml);
   } catch (err) {
     throw new ResolveError('SOLVE_COMPS', `${origin}: cannot parse comps: ${(err as Error).message}`, { cause: err });

@@ -49,7 +49,9 @@ export async function createSolver(
   const pool = loadPool(arch, repos, opts.cacheDir);
   const modular = repos.filter((r) => r.metadata.files.modules);
   const index = mergeIndexes(
-    modular.map((r) => parseModulesYaml(readCompressed(r.metadata.files.modules!.path).toString('utf8'), `repo ${r.source.id}`)),
+    await Promise.all(
+      modular.map((r) => parseModulesYaml(readCompressed(r.metadata.files.modules!.path).toString('utf8'), `repo ${r.source.id}`)),
+    ),
   );
   let comps: Comps = { groups: new Map(), environments: new Map() };
   if (opts.needGroups) {

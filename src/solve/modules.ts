@@ -1,7 +1,6 @@
 // dnf's modular filtering for repos that carry modules.yaml (EL 8/9 AppStream): packages
 // of streams that are neither enabled nor default are hidden, and so are non-modular
 // packages that share a name with a package of an active stream.
-import yaml from 'js-yaml';
 import { ResolveError } from '../errors.js';
 import type { SolvPool } from './pool.js';
 
@@ -33,9 +32,11 @@ interface ModuleDoc {
   };
 }
 
-export function parseModulesYaml(text: string, origin: string): ModuleIndex {
+export async function parseModulesYaml(text: string, origin: string): Promise<ModuleIndex> {
   let docs: unknown[];
   try {
+    // Loaded only for repos that carry modules.yaml.
+    const yaml = await import('js-yaml');
     docs = yaml.loadAll(text);
   } catch (err) {
     throw new ResolveError('SOLVE_MODULES_YAML', `${origin}: cannot parse modules.yaml: ${(err as Error).message}`, { cause: err });
