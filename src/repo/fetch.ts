@@ -8,7 +8,8 @@
 // served over the connection (use https).
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { RepoSource } from '../config/types.js';
 import { RepoError } from '../errors.js';
@@ -302,13 +303,16 @@ async function offlineRepo(
  * needs xml2js (~40 ms to load), which a warm run that changes nothing can skip.
  */
 async function parseCachedRepomd(cached: CachedRevision): Promise<Repomd> {
-  const memo = `${cached.repomdPath}.json`;
+  // Outside repodata/, where every file is named by its own checksum.
+  const memo = join(dirname(dirname(cached.repomdPath)), 'parsed', `${basename(cached.repomdPath)}.json`);
   try {
     return JSON.parse(await readFile(memo, 'utf8')) as Repomd;
   } catch {
     const repomd = await parseRepomd(cached.xml, cached.repomdPath);
     // Only a speed-up: a cache we cannot write to still works.
-    await writeFileAtomic(memo, JSON.stringify(repomd)).catch(() => {});
+    await mkdir(dirname(memo), { recursive: true })
+      .then(() => writeFileAtomic(memo, JSON.stringify(repomd)))
+      .catch(() => {});
     return repomd;
   }
 }
