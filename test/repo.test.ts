@@ -25,6 +25,7 @@ import {
   repoCacheDir,
   type FetchOptions,
 } from '../src/repo/index.js';
+import { repoSource } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIX = join(ROOT, 'test/fixtures/repo');
@@ -146,23 +147,8 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/repo/`;
 }
 
-function source(id: string, over: Partial<RepoSource>): RepoSource {
-  return {
-    id,
-    origin: `test:${id}`,
-    baseurl: [],
-    enabled: true,
-    gpgkey: [],
-    gpgcheck: false,
-    repo_gpgcheck: false,
-    priority: 99,
-    cost: 1000,
-    includepkgs: [],
-    excludepkgs: [],
-    sslverify: true,
-    ...over,
-  };
-}
+/** A repo source with dnf's defaults; the tests set where it lives. */
+const source = (id: string, over: Partial<RepoSource>): RepoSource => repoSource(id, '/nonexistent', { baseurl: [], ...over });
 
 /** A copy with the middle byte inverted. */
 function flipByte(b: Buffer): Buffer {
