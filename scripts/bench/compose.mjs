@@ -25,7 +25,7 @@ for (let i = 0; i < args.length; i++) {
 }
 
 // The 10 images: name → package list (as one would type them after `dnf install`).
-export const IMAGES = {
+const IMAGES = {
   bash: ['bash', 'coreutils'],
   python3: ['python3'],
   nginx: ['nginx'],
