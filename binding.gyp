@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "rpmcompose_solv",
-      "sources": ["native/addon.cc", "native/pool.cc", "native/solver.cc", "native/convert.cc"],
+      "sources": ["native/addon.cc", "native/pool.cc", "native/solver.cc", "native/convert.cc", "native/files.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["<!@(pkg-config --libs libsolvext libsolv)"],
       "cflags_cc": ["<!@(pkg-config --cflags libsolv)", "-std=c++17"],

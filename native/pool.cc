@@ -33,6 +33,9 @@ Napi::Function PoolWrap::Define(Napi::Env env) {
                          InstanceMethod("describe", &PoolWrap::Describe),
                          InstanceMethod("nevras", &PoolWrap::Nevras),
                          InstanceMethod("names", &PoolWrap::Names),
+                         InstanceMethod("fileDeps", &PoolWrap::FileDeps),
+                         InstanceMethod("repoAddFileProvides", &PoolWrap::RepoAddFileProvides),
+                         InstanceMethod("createWhatProvides", &PoolWrap::CreateWhatProvides),
                          InstanceMethod("solve", &PoolWrap::Solve),
                          InstanceMethod("edges", &PoolWrap::Edges),
                      });

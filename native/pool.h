@@ -37,6 +37,10 @@ class PoolWrap : public Napi::ObjectWrap<PoolWrap> {
   Napi::Value Describe(const Napi::CallbackInfo& info);
   Napi::Value Nevras(const Napi::CallbackInfo& info);
   Napi::Value Names(const Napi::CallbackInfo& info);
+  // files.cc
+  Napi::Value FileDeps(const Napi::CallbackInfo& info);
+  Napi::Value RepoAddFileProvides(const Napi::CallbackInfo& info);
+  Napi::Value CreateWhatProvides(const Napi::CallbackInfo& info);
   // solver.cc
   Napi::Value Solve(const Napi::CallbackInfo& info);
   Napi::Value Edges(const Napi::CallbackInfo& info);

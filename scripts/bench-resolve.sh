@@ -47,4 +47,4 @@ if [[ $BUILD != 0 ]] && ! ls build/Release/*.node >/dev/null 2>&1; then
 fi
 
 # 4. measure
-node scripts/bench/run.mjs | tee "$BENCH_DIR/bench-resolve.md"
+{ node scripts/bench/run.mjs; node scripts/bench/load.mjs; } | tee "$BENCH_DIR/bench-resolve.md"

@@ -68,6 +68,7 @@ export async function resolveCompose(compose: Compose, opts: PipelineOptions): P
       cacheDir: opts.cacheDir,
       modules: compose.modules,
       needGroups: wanted.some((i) => i.packages.some((p) => p.startsWith('@'))),
+      specs: wanted.flatMap((i) => i.packages),
     });
     for (const image of wanted) {
       opts.log?.(`resolving ${image.name} (${arch})`);

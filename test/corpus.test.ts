@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fetchRepo } from '../src/repo/index.js';
 import { createSolver, nevra } from '../src/solve/index.js';
+import { inPrimary, loadPool } from '../src/solve/pool.js';
 import { corpus, dnfNevra, dnfResolve, repoSource, tmp } from './helpers.js';
 
 const baseos = path.join(corpus, 'cs9-baseos-2022');
@@ -84,5 +85,18 @@ describe('CentOS Stream 9 corpus', { skip }, () => {
       }
     }
     assert.ok(agreedOnASet >= 3, `only ${agreedOnASet} AppStream requests resolve: the check says too little`);
+  });
+
+  test('BaseOS: file dependencies outside primary get the providers a full file-list load gives', async () => {
+    const source = repoSource('baseos', baseos);
+    const metadata = await fetchRepo(source, { cacheDir });
+    const scanned = loadPool('x86_64', [{ source, metadata }], cacheDir);
+    const full = loadPool('x86_64', [{ source, metadata }], cacheDir, ['/usr/*']);
+    const outside = scanned.native.fileDeps().filter((p) => !inPrimary(p));
+    assert.ok(outside.length > 0, 'the corpus has file deps outside primary');
+    for (const p of [...outside, ...scanned.native.fileDeps().filter(inPrimary).slice(0, 20)]) {
+      const names = (pool: typeof full) => pool.native.nevras(pool.native.whatProvides(p)).sort();
+      assert.deepEqual(names(scanned), names(full), p);
+    }
   });
 });

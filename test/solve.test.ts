@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { fetchRepo } from '../src/repo/index.js';
 import { createSolver, nevra, type ArchSolver } from '../src/solve/index.js';
+import { loadPool } from '../src/solve/pool.js';
+import { toPackage } from '../src/solve/resolve.js';
 import { cases, dnfNevra, dnfResolve, repoSource, tmp, type Case, type DnfAnswer } from './helpers.js';
 
 const cacheDir = tmp();
@@ -106,5 +108,28 @@ describe('resolution details', () => {
     assert.ok(second.pool.repos.every((r) => r.fromSolv), 'second load should use .solv files');
     const req = { packages: c.packages, exclude: c.exclude, weakDeps: c.weakDeps };
     assert.deepEqual(second.resolve(req), first.resolve(req));
+  });
+});
+
+describe('file lists', () => {
+  test('the filelists scan finds exactly the providers a full file-list load finds', async () => {
+    const repos = await Promise.all(
+      ['base', 'extra'].map(async (id) => {
+        const source = repoSource(id);
+        return { source, metadata: await fetchRepo(source, { cacheDir }) };
+      }),
+    );
+    const paths = ['/usr/share/filedep/data.txt', '/bin/sh', '/usr/bin/hello-tool', '/usr/share/nothing/here'];
+    const scanned = loadPool('x86_64', repos, cacheDir, paths);
+    // A glob spec makes the pool load the whole file lists: libsolv's own answer.
+    const full = loadPool('x86_64', repos, cacheDir, ['/usr/share/*']);
+    for (const p of paths) {
+      const names = (pool: typeof full) => pool.native.describe(pool.native.whatProvides(p)).map((s) => nevra(toPackage(pool, s))).sort();
+      assert.deepEqual(names(scanned), names(full), p);
+    }
+    assert.deepEqual(
+      scanned.native.describe(scanned.native.whatProvides('/usr/share/filedep/data.txt')).map((s) => s.name),
+      ['filedep-data'],
+    );
   });
 });

@@ -213,16 +213,17 @@ async function fetchRepomd(
         continue;
       }
     }
+    const hex = sha256(res.body);
+    const unchanged = cached?.state.repomdChecksum === `sha256:${hex}`;
     let repomd: Repomd;
     try {
-      repomd = await parseRepomd(res.body, url);
+      // Same bytes as the cached revision (file:// repos, servers without validators).
+      repomd = unchanged ? await parseCachedRepomd(cached!) : await parseRepomd(res.body, url);
     } catch (err) {
       errors.push(asRepoError(err));
       log(`repo ${src.id}: ${errors.at(-1)!.message}`);
       continue;
     }
-    const hex = sha256(res.body);
-    const unchanged = cached?.state.repomdChecksum === `sha256:${hex}`;
     log(`repo ${src.id}: ${redact(url)} ${unchanged ? 'unchanged' : `revision ${repomd.revision}`}`);
     return {
       xml: res.body,

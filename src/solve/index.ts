@@ -23,6 +23,8 @@ export interface SolverOptions {
   modules: string[];
   /** Parse comps only when some image asks for a group. */
   needGroups: boolean;
+  /** Every package spec the images of this arch will ask for (file specs need file lists). */
+  specs?: string[];
 }
 
 function repoExcludes(pool: SolvPool): number[] {
@@ -46,7 +48,7 @@ export async function createSolver(
   repos: { source: RepoSource; metadata: RepoMetadata }[],
   opts: SolverOptions,
 ): Promise<ArchSolver> {
-  const pool = loadPool(arch, repos, opts.cacheDir);
+  const pool = loadPool(arch, repos, opts.cacheDir, opts.specs);
   const modular = repos.filter((r) => r.metadata.files.modules);
   const index = mergeIndexes(
     await Promise.all(

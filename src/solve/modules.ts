@@ -7,6 +7,8 @@ import type { SolvPool } from './pool.js';
 export interface ModuleStream {
   module: string;
   stream: string;
+  /** The arch the stream was built for; libdnf ignores streams of other arches. */
+  arch?: string;
   /** NEVRAs as `pool_solvable2str` prints them: epoch only when not 0. */
   artifacts: string[];
 }
@@ -27,6 +29,7 @@ interface ModuleDoc {
   data?: {
     name?: string;
     stream?: string | number;
+    arch?: string;
     module?: string;
     artifacts?: { rpms?: string[] };
   };
@@ -49,6 +52,7 @@ export async function parseModulesYaml(text: string, origin: string): Promise<Mo
       index.streams.push({
         module: doc.data.name,
         stream: String(doc.data.stream),
+        arch: doc.data.arch,
         artifacts: (doc.data.artifacts?.rpms ?? []).map(normalizeArtifact),
       });
     } else if (doc.document === 'modulemd-defaults' && doc.data.module && doc.data.stream !== undefined) {
@@ -85,14 +89,23 @@ export function activeStreams(index: ModuleIndex, enable: string[]): Map<string,
   return active;
 }
 
-/** Solvable ids hidden by modular filtering, over the whole pool as dnf does. */
+/** Arches whose module streams a pool of `arch` can use (multilib x86_64 takes i686). */
+function streamFits(stream: ModuleStream, arch: string): boolean {
+  if (!stream.arch || stream.arch === 'noarch' || stream.arch === arch) return true;
+  return arch === 'x86_64' && /^i[3-6]86$/.test(stream.arch);
+}
+
+/**
+ * Solvable ids hidden by modular filtering, over the whole pool as dnf does. A stream
+ * built for another arch never becomes active, but its packages stay modular (hidden).
+ */
 export function moduleExcludes(pool: SolvPool, index: ModuleIndex, enable: string[]): number[] {
   if (index.streams.length === 0 && enable.length === 0) return [];
   const active = activeStreams(index, enable);
   const modular = new Set<string>();
   const kept = new Set<string>();
   for (const s of index.streams) {
-    const on = active.get(s.module) === s.stream;
+    const on = active.get(s.module) === s.stream && streamFits(s, pool.arch);
     for (const a of s.artifacts) {
       modular.add(a);
       if (on) kept.add(a);

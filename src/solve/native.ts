@@ -46,6 +46,11 @@ export interface NativePool {
   names(): string[];
   solve(jobs: [number, Ids][], flags: [number, number][]): { install: Int32Array; problems: NativeProblem[] };
   edges(ids: Ids, weak: boolean): Int32Array;
+  /** Every path that some package's dependencies name. */
+  fileDeps(): string[];
+  /** Scans filelists and adds the given paths as file provides; returns how many. */
+  repoAddFileProvides(repo: number, file: string, paths: string[]): number;
+  createWhatProvides(): void;
 }
 
 interface Addon {

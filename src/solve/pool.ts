@@ -1,5 +1,10 @@
 // A libsolv pool for one architecture, loaded from verified repo metadata, with a
-// `.solv` cache per repo keyed by the checksums of every file it was built from.
+// `.solv` cache per repo keyed by the checksums of the files it was built from.
+//
+// File lists: primary already lists every file under /etc, any `bin/` and
+// /usr/lib/sendmail (createrepo's rule). Other paths that dependencies or specs name
+// are looked up by a streaming scan of filelists.xml that adds just those paths as file
+// provides; the whole file list is loaded into libsolv only for a glob file spec.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +14,7 @@ import { ResolveError } from '../errors.js';
 import { NativePool, libsolvVersion } from './native.js';
 
 /** Bump when the addon changes what it stores in a `.solv`. */
-const SOLV_FORMAT = 1;
+const SOLV_FORMAT = 2;
 
 export interface PoolRepo {
   source: RepoSource;
@@ -29,13 +34,29 @@ export interface SolvPool {
   repos: LoadedRepo[];
   /** libsolv repo id → compose repo id. */
   repoIdOf(solvId: number): string;
+  /** Make file specs (`/usr/share/…`, globs) matchable before they are selected. */
+  ensureFiles(specs: string[]): void;
 }
 
 export function solvCacheKey(metadata: RepoMetadata): string {
   const h = createHash('sha256');
   h.update(`libsolv ${libsolvVersion} format ${SOLV_FORMAT}\n`);
-  for (const type of ['primary', 'filelists'] as const) h.update(`${type} ${metadata.files[type]?.checksum ?? '-'}\n`);
+  h.update(`primary ${metadata.files.primary?.checksum ?? '-'}\n`);
   return h.digest('hex');
+}
+
+/** createrepo puts these paths in primary: no file list needed to match them. */
+export function inPrimary(file: string): boolean {
+  return file.startsWith('/etc/') || file.includes('bin/') || file === '/usr/lib/sendmail';
+}
+
+const isFileSpec = (spec: string) => spec.startsWith('/') || spec.startsWith('*/');
+const isGlob = (spec: string) => /[*?[]/.test(spec);
+
+function badMetadata(source: RepoSource, metadata: RepoMetadata, err: unknown): ResolveError {
+  return new ResolveError('SOLVE_BAD_METADATA', `repo ${source.id} (${metadata.url}): cannot read metadata: ${(err as Error).message}`, {
+    cause: err,
+  });
 }
 
 function loadRepo(native: NativePool, repo: PoolRepo, cacheDir: string): LoadedRepo {
@@ -50,9 +71,8 @@ function loadRepo(native: NativePool, repo: PoolRepo, cacheDir: string): LoadedR
   if (!primary) throw new ResolveError('SOLVE_NO_PRIMARY', `repo ${source.id} (${metadata.url}): repomd.xml lists no primary metadata`);
   try {
     native.repoAddRpmmd(solvId, primary.path, false);
-    if (metadata.files.filelists) native.repoAddRpmmd(solvId, metadata.files.filelists.path, true);
   } catch (err) {
-    throw new ResolveError('SOLVE_BAD_METADATA', `repo ${source.id} (${metadata.url}): cannot read metadata: ${(err as Error).message}`, { cause: err });
+    throw badMetadata(source, metadata, err);
   }
   mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -66,10 +86,42 @@ function loadRepo(native: NativePool, repo: PoolRepo, cacheDir: string): LoadedR
   return { ...repo, solvId, fromSolv: false };
 }
 
-export function loadPool(arch: string, repos: PoolRepo[], cacheDir: string): SolvPool {
+export function loadPool(arch: string, repos: PoolRepo[], cacheDir: string, specs: string[] = []): SolvPool {
   const native = new NativePool(arch);
   const loaded = repos.map((r) => loadRepo(native, r, cacheDir));
+  const scanned = new Set<string>();
+  let fullFilelists = false;
+
+  const withFilelists = (f: (r: LoadedRepo, file: string) => void) => {
+    for (const r of loaded) {
+      const filelists = r.metadata.files.filelists;
+      if (!filelists) continue;
+      try {
+        f(r, filelists.path);
+      } catch (err) {
+        throw badMetadata(r.source, r.metadata, err);
+      }
+    }
+  };
+  /** Returns true when the whatprovides index must be rebuilt. */
+  const addFiles = (paths: string[], globs: boolean): boolean => {
+    if (globs && !fullFilelists) {
+      fullFilelists = true;
+      withFilelists((r, file) => native.repoAddRpmmd(r.solvId, file, true));
+      return true;
+    }
+    const fresh = [...new Set(paths)].filter((p) => !inPrimary(p) && !scanned.has(p));
+    if (fresh.length === 0 || fullFilelists) return false;
+    for (const p of fresh) scanned.add(p);
+    withFilelists((r, file) => native.repoAddFileProvides(r.solvId, file, fresh));
+    return true;
+  };
+  const fileSpecs = (list: string[]) => list.filter(isFileSpec);
+
+  const specPaths = fileSpecs(specs);
+  addFiles([...native.fileDeps(), ...specPaths.filter((s) => !isGlob(s))], specPaths.some(isGlob));
   native.prepare();
+
   const byId = new Map(loaded.map((r) => [r.solvId, r.source.id]));
   return {
     arch,
@@ -79,6 +131,10 @@ export function loadPool(arch: string, repos: PoolRepo[], cacheDir: string): Sol
       const id = byId.get(solvId);
       if (id === undefined) throw new Error(`unknown libsolv repo ${solvId}`);
       return id;
+    },
+    ensureFiles(list) {
+      const paths = fileSpecs(list);
+      if (addFiles(paths.filter((s) => !isGlob(s)), paths.some(isGlob))) native.createWhatProvides();
     },
   };
 }

@@ -76,6 +76,7 @@ function candidates(pool: SolvPool, spec: string): number[][] {
 export function resolveImage(ctx: SolveContext, req: ResolveRequest): ImageResolution {
   const { pool } = ctx;
   const native = pool.native;
+  pool.ensureFiles(req.packages);
   native.setExcluded([...ctx.baseExcluded, ...matchPatterns(pool, req.exclude)]);
   try {
     const problems: Problem[] = [];
