@@ -47,5 +47,5 @@ const row = (label, xs) => {
 };
 console.log(`\n### In-process load (rpmcompose's solver stage, ${RUNS} runs)\n`);
 console.log('| measurement (seconds, inside one process) | median | min |\n|---|---:|---:|');
-console.log(row('XML → pool: primary + filelists parsed, .solv written, whatprovides built', cold));
+console.log(row('XML → pool: primary parsed, .solv written, filelists scanned for file deps outside primary, whatprovides built', cold));
 console.log(row('.solv → pool, whatprovides built', warm));
