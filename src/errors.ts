@@ -44,3 +44,18 @@ export class ResolveError extends RpmcomposeError {
 export class LockError extends RpmcomposeError {
   readonly stage = 'lock';
 }
+
+/** An RPM file is unreadable, truncated or of a format we do not read. */
+export class RpmError extends RpmcomposeError {
+  readonly stage = 'rpm';
+}
+
+/** Image layers cannot be built: file conflicts, bad owners, unreadable payloads. */
+export class BuildError extends RpmcomposeError {
+  readonly stage = 'build';
+}
+
+/** The output (OCI layout, archive, registry) cannot be written. */
+export class OciError extends RpmcomposeError {
+  readonly stage = 'oci';
+}
