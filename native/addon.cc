@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "codec.h"
 #include "convert.h"
 #include "pool.h"
 extern "C" {
@@ -45,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   C(SOLVER_FLAG_FOCUS_BEST); C(SOLVER_FLAG_STRONG_RECOMMENDS);
 #undef C
   exports.Set("constants", c);
+  InitCodec(env, exports);
   return exports;
 }
 

@@ -19,10 +19,19 @@ if [ -r /etc/debian_version ]; then
   command -v make >/dev/null || missing+=(make)
   have_lib libsolv || missing+=(libsolv-dev)
   have_lib libsolvext || missing+=(libsolvext-dev)
+  # The addon streams xz, zstd and bzip2 RPM payloads through the system libraries.
+  have_lib liblzma || missing+=(liblzma-dev)
+  have_lib libzstd || missing+=(libzstd-dev)
+  [ -f /usr/include/bzlib.h ] || missing+=(libbz2-dev)
   if [ $want_test = 1 ]; then
     command -v createrepo_c >/dev/null || missing+=(createrepo-c)
     command -v rpmbuild >/dev/null || missing+=(rpm)
     [ -x /usr/bin/dnf ] && /usr/bin/python3 -c 'import dnf' 2>/dev/null || missing+=(dnf)
+    command -v skopeo >/dev/null || missing+=(skopeo)
+    command -v umoci >/dev/null || missing+=(umoci)
+    command -v zstd >/dev/null || missing+=(zstd)
+    command -v cpio >/dev/null || missing+=(cpio)
+    command -v xz >/dev/null || missing+=(xz-utils)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (apt-get)"
@@ -34,10 +43,14 @@ elif [ -r /etc/fedora-release ] || [ -r /etc/redhat-release ]; then
   command -v g++ >/dev/null || missing+=(gcc-c++)
   command -v make >/dev/null || missing+=(make)
   have_lib libsolv || missing+=(libsolv-devel)
+  have_lib liblzma || missing+=(xz-devel)
+  have_lib libzstd || missing+=(libzstd-devel)
+  [ -f /usr/include/bzlib.h ] || missing+=(bzip2-devel)
   if [ $want_test = 1 ]; then
     command -v createrepo_c >/dev/null || missing+=(createrepo_c)
     command -v rpmbuild >/dev/null || missing+=(rpm-build)
     /usr/bin/python3 -c 'import dnf' 2>/dev/null || missing+=(python3-dnf)
+    for t in skopeo umoci zstd cpio xz; do command -v $t >/dev/null || missing+=($t); done
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (dnf)"

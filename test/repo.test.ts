@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,12 @@ async function tempDir(name: string): Promise<string> {
 /** (Re)generates repodata in `dir` holding exactly `rpms`. */
 async function buildRepo(dir: string, rpms: string[], opts: { revision: string; comps?: boolean }): Promise<void> {
   for (const e of await readdir(dir)) if (e.endsWith('.rpm')) await rm(join(dir, e));
-  for (const r of rpms) await copyFile(r, join(dir, r.split('/').pop()!));
+  for (const r of rpms) {
+    const dest = join(dir, r.split('/').pop()!);
+    await copyFile(r, dest);
+    // primary.xml records the file's mtime: fixed, so a rebuild changes only what the test changes.
+    await utimes(dest, 1704067200, 1704067200);
+  }
   const args = ['-q', '--revision', opts.revision];
   if (opts.comps) args.push('-g', COMPS);
   execFileSync('createrepo_c', [...args, dir], { stdio: 'pipe' });

@@ -6,7 +6,7 @@ import { ExitCode } from '../errors.js';
 import { diffLocks, type DiffReport } from '../lock/diff.js';
 import { defaultLockPath, lockFromResolution, readLock } from '../lock/lockfile.js';
 import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
-import { formatProblems } from './resolve.js';
+import { reportProblems } from './resolve.js';
 
 function formatDiff(report: DiffReport): string {
   const out: string[] = [];
@@ -46,9 +46,7 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
       const locked = await readLock(lockFile);
       const res = await resolveAll(ctx);
       if (hasProblems(res)) {
-        for (const [name, arches] of Object.entries(res.images))
-          for (const [arch, r] of Object.entries(arches))
-            if (r.problems.length) process.stderr.write(formatProblems(name, arch, r.problems) + '\n');
+        reportProblems(res);
         exit(ExitCode.unresolvable);
         return;
       }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { defaultLockPath, lockFromResolution, writeLock } from '../lock/lockfile.js';
 import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
-import { formatProblems } from './resolve.js';
+import { reportProblems } from './resolve.js';
 
 export function register(program: Command, exit: (code: ExitCode) => void): void {
   program
@@ -17,9 +17,7 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
       const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
       const res = await resolveAll(ctx);
       if (hasProblems(res)) {
-        for (const [name, arches] of Object.entries(res.images))
-          for (const [arch, r] of Object.entries(arches))
-            if (r.problems.length) process.stderr.write(formatProblems(name, arch, r.problems) + '\n');
+        reportProblems(res);
         process.stderr.write('rpmcompose: lock not written: some images cannot be resolved\n');
         exit(ExitCode.unresolvable);
         return;

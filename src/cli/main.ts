@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, RpmcomposeError } from '../errors.js';
 import { closeHttpAgents } from '../repo/index.js';
+import { register as compose } from './compose.js';
 import { register as diff } from './diff.js';
 import { register as lock } from './lock.js';
 import { register as resolve } from './resolve.js';
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'no progress lines')
     .exitOverride()
     .showHelpAfterError();
-  for (const reg of [resolve, lock, diff, schema]) reg(program, exit);
+  for (const reg of [resolve, lock, diff, compose, schema]) reg(program, exit);
   try {
     await program.parseAsync(argv);
     return code;

@@ -38,6 +38,13 @@ export function formatProblems(image: string, arch: string, problems: Problem[])
   return lines.join('\n');
 }
 
+/** Every image's problems, on stderr: lock, diff and compose stop on them. */
+export function reportProblems(res: ComposeResolution): void {
+  for (const [name, arches] of Object.entries(res.images))
+    for (const [arch, r] of Object.entries(arches))
+      if (r.problems.length) process.stderr.write(formatProblems(name, arch, r.problems) + '\n');
+}
+
 function formatResolution(res: ComposeResolution): string {
   const out: string[] = [];
   for (const [name, arches] of Object.entries(res.images)) {

@@ -6,3 +6,13 @@ export { closeHttpAgents, HttpClient, clientForSource, RepoHttpError, type HttpC
 export { parseRepomd, pickRecord, type Repomd, type RepomdRecord, type Checksum } from './repomd.js';
 export { parseMetalink, parseMirrorlist, type Metalink, type Mirror } from './mirrors.js';
 export type { MetadataFile, MetadataType, RepoMetadata } from './types.js';
+export {
+  fetchPackages,
+  cachedPackagePath,
+  rpmCacheDir,
+  packageTempFiles,
+  DEFAULT_DOWNLOAD_CONCURRENCY,
+  type PackageRef,
+  type PackageRepo,
+  type FetchPackagesOptions,
+} from './packages.js';

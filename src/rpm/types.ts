@@ -58,6 +58,14 @@ export interface RpmHeaderInfo {
   scriptlets: string[];
   /** The main header's bytes as stored in the package (what an rpmdb keeps). */
   headerBlob: Buffer;
+  /** Byte offset of the payload in the package file (set by readRpm). */
+  payloadOffset?: number;
+  /** RPMTAG_PAYLOADCOMPRESSOR as written ('' when absent); payloadCompressor is what the payload's bytes are. */
+  payloadCompressorTag?: string;
+  /** RPMTAG_PAYLOADSHA256 (hex digest of the compressed payload), '' when absent; checked while reading. */
+  payloadDigest?: string;
+  /** Package format: 4 (v3/v4 layout) or 6 (RPMTAG_RPMFORMAT). */
+  rpmFormat?: number;
 }
 
 /** One cpio member, in payload order. Its body must be consumed before the next. */
@@ -67,4 +75,6 @@ export interface PayloadEntry {
   /** Bytes in the payload: 0 for all but one member of a hard-link set. */
   size: number;
   body: NodeJS.ReadableStream;
+  /** Index of the member's file in RpmHeaderInfo.files (undefined when the header does not list it). */
+  index?: number;
 }

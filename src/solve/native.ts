@@ -108,3 +108,21 @@ export const FLAG = {
   YUM_OBSOLETES: constant('SOLVER_FLAG_YUM_OBSOLETES'),
   IGNORE_RECOMMENDED: constant('SOLVER_FLAG_IGNORE_RECOMMENDED'),
 } as const;
+
+// Streaming codecs (native/codec.cc): push(chunk) returns all output produced so far
+// (maybe empty); finish() returns the rest and throws on truncated or corrupt input.
+export interface NativeCodec {
+  push(chunk: Uint8Array): Buffer;
+  finish(): Buffer;
+}
+export type NativeDecoderFormat = 'xz' | 'lzma' | 'zstd' | 'bzip2';
+const codecs = addon as unknown as {
+  Decoder: new (format: NativeDecoderFormat) => NativeCodec;
+  Encoder: new (level: number) => NativeCodec;
+  codecVersions: { lzma: string; zstd: string; bzip2: string };
+};
+/** Decoder for xz (any integrity check, concatenated streams), legacy lzma, zstd, bzip2. */
+export const NativeDecoder = codecs.Decoder;
+/** zstd Encoder(level), with a content checksum. */
+export const NativeZstdEncoder = codecs.Encoder;
+export const codecVersions = codecs.codecVersions;

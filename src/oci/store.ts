@@ -1,0 +1,190 @@
+// A content-addressed blob store laid out as an OCI image layout's blobs/ folder:
+// <root>/blobs/sha256/<hex>. Blobs are written to a temporary file beside the layout,
+// then renamed into place, so a blob path either holds its full content or is absent.
+// An existing blob is never rewritten.
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OciError, RpmcomposeError } from '../errors.js';
+import type { Descriptor } from './descriptor.js';
+import { HashingStream, digestHex, sha256, type Digest } from './digest.js';
+
+/**
+ * Deterministic JSON: keys in the order the object was built (the builders in this
+ * folder build them in a fixed order and sort maps), no whitespace, `undefined` dropped.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export class BlobStore {
+  /** Where blobs go: `<root>/blobs/sha256/<hex>`. */
+  readonly root: string;
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** A store rooted at `root` (created if missing). No check that `root` is an OCI layout. */
+  static async open(root: string): Promise<BlobStore> {
+    const abs = path.resolve(root);
+    try {
+      await fs.mkdir(path.join(abs, 'blobs', 'sha256'), { recursive: true });
+    } catch (err) {
+      throw new OciError('OCI_STORE', `cannot create blob store at ${abs}: ${(err as Error).message}`, { cause: err });
+    }
+    return new BlobStore(abs);
+  }
+
+  blobPath(digest: string): string {
+    return path.join(this.root, 'blobs', 'sha256', digestHex(digest));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.blobPath(digest))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** The blob's size on disk; OciError if absent. */
+  async size(digest: string): Promise<number> {
+    try {
+      return (await fs.stat(this.blobPath(digest))).size;
+    } catch (err) {
+      throw missing(digest, this.root, err);
+    }
+  }
+
+  async readBytes(digest: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.blobPath(digest));
+    } catch (err) {
+      throw missing(digest, this.root, err);
+    }
+  }
+
+  async readJson<T = unknown>(digest: string): Promise<T> {
+    const bytes = await this.readBytes(digest);
+    try {
+      return JSON.parse(bytes.toString('utf8')) as T;
+    } catch (err) {
+      throw new OciError('OCI_BLOB_JSON', `blob ${digest} in ${this.root} is not JSON`, { cause: err });
+    }
+  }
+
+  createReadStream(digest: string): ReadStream {
+    return createReadStream(this.blobPath(digest));
+  }
+
+  /** Stores bytes; an existing blob is kept as is. */
+  async putBytes(mediaType: string, data: Uint8Array | string): Promise<Descriptor> {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const digest = sha256(buf);
+    if (!(await this.has(digest))) {
+      await this.atomicWrite(this.blobPath(digest), async (tmp) => {
+        await fs.writeFile(tmp, buf);
+      });
+    }
+    return { mediaType, digest, size: buf.length };
+  }
+
+  /** Stores `canonicalJson(obj)`. */
+  putJson(mediaType: string, obj: unknown): Promise<Descriptor> {
+    return this.putBytes(mediaType, canonicalJson(obj));
+  }
+
+  /**
+   * Streams `source` through `transforms` into the store; the blob's digest and size are
+   * those of what comes out of the last transform.
+   */
+  async putStream(mediaType: string, source: Readable, transforms: Transform[] = []): Promise<Descriptor> {
+    const hash = new HashingStream();
+    let digest: Digest | undefined;
+    const tmp = this.tmpPath();
+    try {
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      await (pipeline as (...streams: unknown[]) => Promise<void>)(source, ...transforms, hash, out);
+      digest = hash.digest;
+      await fsyncFile(tmp);
+      const dest = this.blobPath(digest);
+      if (await this.has(digest)) await fs.rm(tmp, { force: true });
+      else await fs.rename(tmp, dest);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      // Errors of other stages (a corrupt payload in the tar source: RpmError, BuildError) pass through.
+      if (err instanceof RpmcomposeError) throw err;
+      throw new OciError('OCI_WRITE', `cannot write a blob into ${this.root}: ${(err as Error).message}`, { cause: err });
+    }
+    return { mediaType, digest, size: hash.size };
+  }
+
+  /** Makes `from`'s blob present here (hard link when possible, else a copy); checks its size. */
+  async copyFrom(from: BlobStore, desc: Descriptor): Promise<void> {
+    if (from.root === this.root || (await this.has(desc.digest))) return;
+    const src = from.blobPath(desc.digest);
+    const size = await from.size(desc.digest);
+    if (size !== desc.size) {
+      throw new OciError('OCI_BLOB_SIZE', `blob ${desc.digest} in ${from.root} has ${size} bytes, its descriptor says ${desc.size}`);
+    }
+    await this.atomicWrite(this.blobPath(desc.digest), async (tmp) => {
+      try {
+        await fs.link(src, tmp);
+      } catch {
+        await fs.copyFile(src, tmp);
+      }
+    });
+  }
+
+  private tmpPath(): string {
+    return path.join(this.root, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /** `write(tmp)` fills a temporary file, which is then renamed to `dest`. */
+  private async atomicWrite(dest: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    const tmp = this.tmpPath();
+    try {
+      await write(tmp);
+      await fs.rename(tmp, dest);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      throw new OciError('OCI_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Writes `data` to `dest` through a temporary file in the same folder, fsynced, then renamed. */
+export async function writeFileAtomic(dest: string, data: string | Uint8Array): Promise<void> {
+  const tmp = path.join(path.dirname(dest), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(dest)}`);
+  try {
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, dest);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw new OciError('OCI_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const fh = await fs.open(file, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function missing(digest: string, root: string, cause: unknown): OciError {
+  return new OciError('OCI_BLOB_MISSING', `blob ${digest} is not in ${root}`, { cause });
+}
+

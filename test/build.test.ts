@@ -1,0 +1,117 @@
+// Pure pieces of the build stage: capabilities, the tar encoder, the layer plan.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { capsToXattr } from '../src/build/caps.js';
+import { planLayer } from '../src/build/plan.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from '../src/build/tar.js';
+import { idMap } from '../src/build/users.js';
+import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../src/rpm/types.js';
+import { tmp } from './helpers.js';
+
+describe('file capabilities', () => {
+  test('text form → vfs_cap_data revision 2', () => {
+    assert.equal(capsToXattr('cap_net_raw=ep', 'x').toString('hex'), '0100000200200000000000000000000000000000');
+    assert.equal(capsToXattr('cap_setuid=ep', 'x').toString('hex'), '0100000280000000000000000000000000000000');
+    // Permitted only: no effective flag; a capability above 31 lands in the second word.
+    assert.equal(capsToXattr('cap_chown,cap_syslog=p', 'x').toString('hex'), '0000000201000000000000000400000000000000');
+    assert.equal(capsToXattr('cap_net_bind_service+ei', 'x').toString('hex'), '0100000200000000000400000000000000000000');
+  });
+  test('unknown names are errors naming the file', () => {
+    assert.throws(() => capsToXattr('cap_flying=ep', '/usr/bin/x'), /\/usr\/bin\/x: unknown capability "cap_flying"/);
+  });
+});
+
+describe('tar encoder', () => {
+  const base = { mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: 1704067200, size: 0 };
+  test('GNU tar reads long, non-ASCII names, long link targets and binary xattrs', () => {
+    const long = `usr/share/${'d'.repeat(120)}/${'f'.repeat(90)}`;
+    const body = Buffer.from('hello\n');
+    const caps = capsToXattr('cap_setuid=ep', 'x');
+    const parts = [
+      encodeHeader({ ...base, name: 'usr/', type: 'directory', mode: 0o755 }),
+      encodeHeader({ ...base, name: 'usr/café-ünicode.txt', type: 'file', size: body.length }),
+      body,
+      padding(body.length),
+      encodeHeader({ ...base, name: long, type: 'file', size: 0 }),
+      encodeHeader({ ...base, name: 'usr/link', type: 'symlink', linkname: `/${'t'.repeat(150)}` }),
+      encodeHeader({ ...base, name: 'usr/cap', type: 'file', size: 0, mode: 0o4755, xattrs: { 'security.capability': caps } }),
+      END_OF_ARCHIVE,
+    ];
+    const file = path.join(tmp(), 'l.tar');
+    writeFileSync(file, Buffer.concat(parts));
+    const list = spawnSync('tar', ['-tvf', file, '--xattrs', '--full-time'], { encoding: 'utf8' });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /usr\/café-ünicode\.txt/);
+    assert.ok(list.stdout.includes(long), list.stdout);
+    assert.ok(list.stdout.includes(`usr/link -> /${'t'.repeat(150)}`));
+    assert.match(list.stdout, /-rwsr-xr-x\S*\s+root\/root\s+0 2024-01-01 00:00:00 usr\/cap/);
+    // The PAX record carries the capability's bytes as they are (0x80 included).
+    const raw = Buffer.concat(parts);
+    assert.ok(raw.includes(Buffer.concat([Buffer.from('SCHILY.xattr.security.capability='), caps, Buffer.from('\n')])));
+    const record = raw.toString('latin1').match(/(\d+) SCHILY\.xattr\.security\.capability=/)!;
+    assert.equal(Number(record[1]), `${record[1]} SCHILY.xattr.security.capability=`.length + caps.length + 1);
+  });
+});
+
+function file(p: string, over: Partial<RpmFile> = {}): RpmFile {
+  return {
+    path: p, mode: 0o100644, size: 3, user: 'root', group: 'root', mtime: 100, flags: 0, linkto: '', digest: `d${p}`,
+    inode: 0, device: 1, rdev: 0, lang: '', caps: '', ...over,
+  };
+}
+let inode = 1;
+function pkg(name: string, files: RpmFile[], arch = 'noarch'): RpmHeaderInfo {
+  return {
+    name, epoch: 0, version: '1', release: '1', arch, buildtime: 100, payloadCompressor: 'gzip', digestAlgo: 'sha256',
+    files: files.map((f) => (f.inode ? f : { ...f, inode: inode++ })), scriptlets: [], headerBlob: Buffer.alloc(0),
+  };
+}
+const opts = { docs: true, langs: [], ids: idMap('root:x:0:0::/root:/bin/sh\nweb:x:480:480::/:/sbin/nologin\n', 'root:x:0:\nweb:x:480:\n'), mtime: 50, arch: 'x86_64' };
+
+describe('layer plan', () => {
+  test('sorted by byte order, parents nobody owns added, ghosts left out, owners mapped', () => {
+    const plan = planLayer(
+      [pkg('a', [file('/usr/b'), file('/usr/a-b'), file('/usr/ghost', { flags: FileFlag.ghost }), file('/var/w', { user: 'web', group: 'nobody' })])],
+      opts,
+    );
+    assert.deepEqual(plan.entries.map((e) => e.path), ['/usr', '/usr/a-b', '/usr/b', '/var', '/var/w']);
+    const w = plan.entries.find((e) => e.path === '/var/w')!;
+    assert.deepEqual([w.uid, w.gid], [480, 0]);
+    assert.deepEqual(opts.ids.unknown(), ['group:nobody']);
+    assert.equal(plan.entries[0]!.mtime, 50, 'added parents take the generated-files mtime');
+  });
+
+  test('docs and languages: left out, and so is a directory they leave empty', () => {
+    const files = [
+      file('/usr/share/doc/a', { mode: 0o40755 }),
+      file('/usr/share/doc/a/README', { flags: FileFlag.doc }),
+      file('/usr/share/licenses/a/COPYING', { flags: FileFlag.license }),
+      file('/usr/share/locale/de/a.mo', { lang: 'de' }),
+      file('/usr/share/locale/en_GB/a.mo', { lang: 'en_GB' }),
+    ];
+    const plan = planLayer([pkg('a', files)], { ...opts, docs: false, langs: ['en'] });
+    const paths = plan.entries.map((e) => e.path);
+    assert.ok(!paths.includes('/usr/share/doc/a') && !paths.includes('/usr/share/doc/a/README'));
+    assert.ok(paths.includes('/usr/share/licenses/a/COPYING'));
+    assert.ok(paths.includes('/usr/share/locale/en_GB/a.mo') && !paths.includes('/usr/share/locale/de/a.mo'));
+  });
+
+  test('hard-link sets go last, the content member first, then links to it', () => {
+    const plan = planLayer([pkg('a', [file('/a/x', { inode: 900 }), file('/a/y', { inode: 900 }), file('/a/z')])], opts);
+    assert.deepEqual(
+      plan.entries.map((e) => `${e.kind} ${e.path}${e.kind === 'hardlink' ? ` -> ${e.target}` : ''}`),
+      ['dir /a', 'file /a/z', 'file /a/y', 'hardlink /a/x -> /a/y'],
+    );
+  });
+
+  test('file conflicts: different content fails naming both; identical is shared; multilib prefers the image arch', () => {
+    assert.throws(() => planLayer([pkg('a', [file('/f')]), pkg('b', [file('/f', { digest: 'other' })])], opts), /\/f conflicts between a-1-1\.noarch and b-1-1\.noarch/);
+    assert.equal(planLayer([pkg('a', [file('/f')]), pkg('b', [file('/f')])], opts).entries.length, 1);
+    const ml = planLayer([pkg('lib', [file('/usr/lib/x.so', { digest: '32' })], 'i686'), pkg('lib', [file('/usr/lib/x.so', { digest: '64' })], 'x86_64')], opts);
+    const f = ml.entries.find((e) => e.path === '/usr/lib/x.so')!;
+    assert.equal(f.kind === 'file' && f.pkg, 1);
+  });
+});
