@@ -3,7 +3,8 @@
 // "Compose"): real-size RPMs rebuilt with rpmbuild from the files of Debian
 // packages installed on this machine (no distro RPM can be downloaded here).
 //
-//   node scripts/bench/compose-corpus.mjs [--out DIR]    (default: bench-out/compose)
+//   node scripts/bench/compose-corpus.mjs [--out DIR] [--compose-only]
+//     DIR defaults to bench-out/compose; --compose-only rewrites the compose files only
 //
 // For each Debian package in PACKAGES: `dpkg -L` gives its paths; every path that
 // exists is copied into the buildroot with tar (modes, owners, mtimes, symlinks and
@@ -18,6 +19,8 @@
 // mtimes, fixed build host). Output:
 //   DIR/repo/Packages/*.rpm + DIR/repo/repodata (createrepo_c)
 //   DIR/corpus.json   per package: files, installed bytes, compressor, rpm size
+//   DIR/compose.json  the 5 images of the benchmark (IMAGES below)
+//   DIR/compose-half.json  the 3 smaller ones (max RSS vs installed bytes)
 // Two rpmbuilds run at once (2 cores).
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,9 +30,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let OUT = join(ROOT, 'bench-out', 'compose');
+let composeOnly = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--out') OUT = resolve(argv[++i]);
+  else if (argv[i] === '--compose-only') composeOnly = true;
   else { console.error(`unknown argument: ${argv[i]}`); process.exit(2); }
 }
 const EPOCH = 1704067200; // 2024-01-01T00:00:00Z, as scripts/fixtures/build.sh
@@ -87,9 +92,34 @@ function depends(field) {
   return [...new Set(out)];
 }
 
+const REPO = join(OUT, 'repo');
+// The compose files: 5 images with overlapping sets (all share libc6, bash, coreutils' libraries).
+const IMAGES = {
+  base: ['bash', 'coreutils'],
+  python: ['python3.11', 'bash', 'coreutils'],
+  perl: ['perl', 'git', 'bash', 'coreutils'],
+  gcc: ['gcc-12', 'bash', 'coreutils'],
+  node: ['nodejs', 'bash', 'coreutils'],
+};
+const composeFile = (names) => ({
+  releasever: '12',
+  arch: ['x86_64'],
+  repos: { bench: { baseurl: pathToFileURL(REPO).href } },
+  options: { weakDeps: false, docs: true },
+  images: Object.fromEntries(names.map((n) => [n, { packages: IMAGES[n], entrypoint: ['/bin/bash'] }])),
+});
+function writeComposeFiles() {
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'compose.json'), JSON.stringify(composeFile(Object.keys(IMAGES)), null, 2) + '\n');
+  writeFileSync(join(OUT, 'compose-half.json'), JSON.stringify(composeFile(['base', 'python', 'perl']), null, 2) + '\n');
+  log(`compose files: ${join(OUT, 'compose.json')}, compose-half.json`);
+}
+
+writeComposeFiles();
+if (composeOnly) process.exit(0);
+
 const SPECS = join(OUT, 'specs');
 const TOP = join(OUT, 'rpmbuild');
-const REPO = join(OUT, 'repo');
 for (const d of [SPECS, TOP, REPO]) rmSync(d, { recursive: true, force: true });
 mkdirSync(SPECS, { recursive: true });
 mkdirSync(join(REPO, 'Packages'), { recursive: true });
@@ -219,21 +249,3 @@ sh('createrepo_c', ['--quiet', '--no-database', '--revision', String(EPOCH), '--
 const sum = (k) => corpus.reduce((s, c) => s + (c[k] || 0), 0);
 writeFileSync(join(OUT, 'corpus.json'), JSON.stringify({ packages: corpus.length, regularBytes: sum('regularBytes'), rpmBytes: sum('rpmBytes'), corpus }, null, 2) + '\n');
 log(`${corpus.length} RPMs, ${(sum('regularBytes') / 1e6).toFixed(1)} MB of regular files, ${(sum('rpmBytes') / 1e6).toFixed(1)} MB of RPMs → ${REPO}`);
-
-// The compose files: 5 images with overlapping sets (all share libc6, bash, coreutils' libraries).
-export const IMAGES = {
-  base: ['bash', 'coreutils'],
-  python: ['python3.11', 'bash', 'coreutils'],
-  perl: ['perl', 'git', 'bash', 'coreutils'],
-  gcc: ['gcc-12', 'bash', 'coreutils'],
-  node: ['nodejs', 'bash', 'coreutils'],
-};
-const composeFile = (names) => ({
-  releasever: '12',
-  arch: ['x86_64'],
-  repos: { bench: { baseurl: pathToFileURL(REPO).href } },
-  options: { weakDeps: false, docs: true },
-  images: Object.fromEntries(names.map((n) => [n, { packages: IMAGES[n], entrypoint: ['/bin/bash'] }])),
-});
-writeFileSync(join(OUT, 'compose.json'), JSON.stringify(composeFile(Object.keys(IMAGES)), null, 2) + '\n');
-log(`compose files: ${join(OUT, 'compose.json')}`);

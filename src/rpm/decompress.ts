@@ -3,7 +3,7 @@
 // liblzma/libzstd/libbz2), run synchronously inside _transform.
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { NativeDecoder, NativeZstdEncoder, type NativeCodec } from '../solve/native.js';
+import { NativeDecoder, NativeZstdEncoder, type NativeCodec } from '../native.js';
 import type { PayloadCompressor } from './types.js';
 
 /** Native input is fed in slices of this size, so one call's output stays bounded-ish. */

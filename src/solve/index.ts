@@ -3,14 +3,14 @@ import type { RepoSource } from '../config/types.js';
 import type { RepoMetadata } from '../repo/types.js';
 import { mergeComps, parseComps, type Comps } from './comps.js';
 import { mergeIndexes, moduleExcludes, parseModulesYaml } from './modules.js';
-import { readCompressed } from './native.js';
+import { readCompressed } from '../native.js';
 import { loadPool, type SolvPool } from './pool.js';
 import { matchPatterns, resolveImage, type ResolveRequest, type SolveContext } from './resolve.js';
 import type { ImageResolution } from './types.js';
 
 export type { ImageResolution, Problem, ResolvedPackage } from './types.js';
 export { nevra } from './types.js';
-export { libsolvVersion } from './native.js';
+export { libsolvVersion } from '../native.js';
 
 export interface ArchSolver {
   pool: SolvPool;

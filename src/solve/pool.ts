@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { RepoSource } from '../config/types.js';
 import type { RepoMetadata } from '../repo/types.js';
 import { ResolveError } from '../errors.js';
-import { NativePool, libsolvVersion } from './native.js';
+import { NativePool, libsolvVersion } from '../native.js';
 
 /** Bump when the addon changes what it stores in a `.solv`. */
 const SOLV_FORMAT = 2;

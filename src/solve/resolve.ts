@@ -1,7 +1,7 @@
 // One image on one arch: package specs → libsolv jobs → the exact package set, with
 // dnf's semantics (best=False, obsoletes=True, multilib_policy=best).
-import { FLAG, JOB, SEL } from './native.js';
-import type { NativeSolvable } from './native.js';
+import { FLAG, JOB, SEL } from '../native.js';
+import type { NativeSolvable } from '../native.js';
 import type { SolvPool } from './pool.js';
 import { expandGroup, type Comps } from './comps.js';
 import { suggestNames } from './suggest.js';

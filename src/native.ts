@@ -1,4 +1,5 @@
-// The only importer of the compiled addon. Types mirror native/*.cc one to one.
+// The only importer of the compiled addon (libsolv and the streaming codecs). Types
+// mirror native/*.cc one to one.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -53,14 +54,25 @@ export interface NativePool {
   createWhatProvides(): void;
 }
 
+// Streaming codecs (native/codec.cc): push(chunk) returns all output produced so far
+// (maybe empty); finish() returns the rest and throws on truncated or corrupt input.
+export interface NativeCodec {
+  push(chunk: Uint8Array): Buffer;
+  finish(): Buffer;
+}
+export type NativeDecoderFormat = 'xz' | 'lzma' | 'zstd' | 'bzip2';
+
 interface Addon {
   Pool: new (arch: string) => NativePool;
+  Decoder: new (format: NativeDecoderFormat) => NativeCodec;
+  Encoder: new (level: number) => NativeCodec;
+  codecVersions: { lzma: string; zstd: string; bzip2: string };
   readCompressed(file: string): Buffer;
   libsolvVersion: string;
   constants: Record<string, number>;
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const addonPath = path.join(root, 'build/Release/rpmcompose_solv.node');
 
 function load(): Addon {
@@ -109,20 +121,8 @@ export const FLAG = {
   IGNORE_RECOMMENDED: constant('SOLVER_FLAG_IGNORE_RECOMMENDED'),
 } as const;
 
-// Streaming codecs (native/codec.cc): push(chunk) returns all output produced so far
-// (maybe empty); finish() returns the rest and throws on truncated or corrupt input.
-export interface NativeCodec {
-  push(chunk: Uint8Array): Buffer;
-  finish(): Buffer;
-}
-export type NativeDecoderFormat = 'xz' | 'lzma' | 'zstd' | 'bzip2';
-const codecs = addon as unknown as {
-  Decoder: new (format: NativeDecoderFormat) => NativeCodec;
-  Encoder: new (level: number) => NativeCodec;
-  codecVersions: { lzma: string; zstd: string; bzip2: string };
-};
 /** Decoder for xz (any integrity check, concatenated streams), legacy lzma, zstd, bzip2. */
-export const NativeDecoder = codecs.Decoder;
+export const NativeDecoder = addon.Decoder;
 /** zstd Encoder(level), with a content checksum. */
-export const NativeZstdEncoder = codecs.Encoder;
-export const codecVersions = codecs.codecVersions;
+export const NativeZstdEncoder = addon.Encoder;
+export const codecVersions = addon.codecVersions;
