@@ -1,30 +1,41 @@
-// compose(): a resolved compose → packages in the host cache → one layer per image and
-// arch, written straight from the RPM payloads → an OCI layout or archive.
-import { mkdtemp, rm } from 'node:fs/promises';
+// compose(): a resolved compose → packages in the host cache → the planned layers, each
+// built once from the RPM payloads (and kept in the host cache by content) → images →
+// an OCI layout or archive.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { imageLayer, type LayerSource } from './build/index.js';
+import { layerTar, planLayer, readPackagedFiles, type LayerPlan, type LayerSource } from './build/index.js';
+import { idMap, type IdMap } from './build/users.js';
 import type { ImageDef } from './config/types.js';
-import { OciError } from './errors.js';
+import { BuildError, OciError } from './errors.js';
 import {
   BlobStore,
+  canonicalJson,
+  checkLayoutDir,
   compressLayer,
-  openLayout,
   writeDockerArchive,
+  writeFileAtomic,
   writeImage,
   writeIndex,
   writeLayout,
   writeOciArchive,
   type ContainerConfig,
   type Descriptor,
+  type Layer,
   type Ref,
 } from './oci/index.js';
-import type { ComposeResolution } from './pipeline.js';
+import { planCompose, type ComposeResolution } from './pipeline.js';
+import type { ArchPlan, PlannedLayer } from './plan/index.js';
 import { fetchPackages, type PackageRepo } from './repo/index.js';
-import { readRpm, type ReadRpmResult } from './rpm/package.js';
 import { zstdCompressor } from './rpm/decompress.js';
-import { nevra, type ResolvedPackage } from './solve/index.js';
+import { readRpm } from './rpm/package.js';
+import { S_IFDIR, S_IFMT } from './build/plan.js';
+import type { ResolvedPackage } from './solve/index.js';
 
 export type OutputFormat = 'oci' | 'oci-archive' | 'docker-archive';
+
+/** Bump when the bytes a layer plan turns into change. */
+const LAYER_FORMAT = 1;
 
 export interface BuildOptions {
   cacheDir: string;
@@ -41,12 +52,26 @@ export interface BuildOptions {
   log?: (line: string) => void;
 }
 
+export interface BuiltLayer {
+  digest: string;
+  diffId: string;
+  size: number;
+  uncompressedSize: number;
+  packages: number;
+  /** Images (of this arch) that use it. */
+  images: string[];
+  /** Taken from the host cache rather than built. */
+  cached: boolean;
+}
+
 export interface BuiltImage {
   name: string;
   arch: string;
   manifest: Descriptor;
-  layers: { digest: string; diffId: string; size: number; uncompressedSize: number }[];
+  layers: BuiltLayer[];
   packages: number;
+  /** Bytes re-pulled when one of its packages changes (installed-size estimate), worst and median. */
+  repull: { worst: number; median: number };
   unknownOwners: string[];
   /** NEVRA → scriptlets that were not run. */
   scriptlets: Record<string, string[]>;
@@ -55,6 +80,7 @@ export interface BuiltImage {
 export interface BuildReport {
   images: BuiltImage[];
   refs: Ref[];
+  plans: ArchPlan[];
 }
 
 export function containerConfig(image: ImageDef): ContainerConfig {
@@ -69,7 +95,7 @@ export function containerConfig(image: ImageDef): ContainerConfig {
   };
 }
 
-/** Run `f` over `items`, at most `limit` at once, keeping order of results. */
+/** Run `f` over `items`, at most `limit` at once, keeping the order of results. */
 async function bounded<T, R>(items: T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
@@ -80,106 +106,155 @@ async function bounded<T, R>(items: T[], limit: number, f: (item: T) => Promise<
   return out;
 }
 
+const label = (s: LayerSource) => `${s.header.name}-${s.header.epoch ? `${s.header.epoch}:` : ''}${s.header.version}-${s.header.release}.${s.header.arch}`;
+
+/** What a layer's bytes depend on: its packages and every entry's header fields. */
+function layerKey(checksums: string[], plan: LayerPlan, opts: BuildOptions): string {
+  const entries = plan.entries.map((e) => ({ ...e, caps: 'caps' in e && e.caps ? e.caps.toString('hex') : undefined }));
+  const text = canonicalJson({ format: LAYER_FORMAT, checksums, entries, compression: opts.compression, level: opts.level ?? null });
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The image's users and groups, from its own /etc/passwd and /etc/group. */
+async function imageIds(sources: LayerSource[]): Promise<IdMap> {
+  const files = await readPackagedFiles(sources, ['/etc/passwd', '/etc/group']);
+  return idMap(files.get('/etc/passwd')?.toString('utf8'), files.get('/etc/group')?.toString('utf8'));
+}
+
 export async function buildImages(res: ComposeResolution, opts: BuildOptions): Promise<BuildReport> {
   const log = opts.log ?? (() => {});
-  const jobs = Object.entries(res.images).flatMap(([name, arches]) =>
-    Object.entries(arches)
-      .filter(([arch]) => !opts.arch || arch === opts.arch)
-      .map(([arch, r]) => ({ name, arch, packages: r.packages })),
-  );
-  if (opts.arch && jobs.length === 0) throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch}`);
+  const plans = planCompose(res).filter((p) => !opts.arch || p.arch === opts.arch);
+  if (opts.arch && plans.length === 0) throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch}`);
+  const jobs = plans.flatMap((p) => Object.keys(p.images).map((name) => ({ name, arch: p.arch, packages: res.images[name]![p.arch]!.packages })));
   if (opts.format === 'docker-archive') {
-    const arches = [...new Set(jobs.map((j) => j.arch))];
-    if (arches.length > 1) {
-      throw new OciError('OCI_MULTIARCH', `a docker-archive holds one arch; this compose has ${arches.join(', ')}: pick one with --arch`);
-    }
+    const arches = plans.map((p) => p.arch);
+    if (arches.length > 1) throw new OciError('OCI_MULTIARCH', `a docker-archive holds one arch; this compose has ${arches.join(', ')}: pick one with --arch`);
     const names = [...new Set(jobs.map((j) => j.name))];
-    if (names.length > 1) {
-      throw new OciError('OCI_DOCKER_IMAGES', `a docker-archive holds one image here; this compose has ${names.join(', ')}: pick one with --image`);
-    }
+    if (names.length > 1) throw new OciError('OCI_DOCKER_IMAGES', `a docker-archive holds one image here; this compose has ${names.join(', ')}: pick one with --image`);
   }
+  if (opts.format === 'oci') await checkLayoutDir(path.resolve(opts.output));
 
   // Packages: every arch's from its own repos, each RPM fetched once, verified.
   const files = new Map<string, string>();
-  for (const arch of [...new Set(jobs.map((j) => j.arch))]) {
-    const repos = new Map<string, PackageRepo>(res.repos[arch]!.map((r) => [r.source.id, { ...r.source, url: r.metadata.url }]));
-    const pkgs = jobs.filter((j) => j.arch === arch).flatMap((j) => j.packages);
+  for (const plan of plans) {
+    const repos = new Map<string, PackageRepo>(res.repos[plan.arch]!.map((r) => [r.source.id, { ...r.source, url: r.metadata.url }]));
     let last = 0;
-    const got = await fetchPackages(pkgs, repos, {
-      cacheDir: opts.cacheDir,
-      offline: opts.offline,
-      log,
-      progress: (done, total, bytes) => {
-        if (done === total || Date.now() - last > 500) {
-          last = Date.now();
-          log(`packages (${arch}): ${done}/${total}, ${(bytes / 1048576).toFixed(1)} MiB downloaded`);
-        }
+    const got = await fetchPackages(
+      jobs.filter((j) => j.arch === plan.arch).flatMap((j) => j.packages),
+      repos,
+      {
+        cacheDir: opts.cacheDir,
+        offline: opts.offline,
+        log,
+        progress: (done, total, bytes) => {
+          if (done === total || Date.now() - last > 500) {
+            last = Date.now();
+            log(`packages (${plan.arch}): ${done}/${total}, ${(bytes / 1048576).toFixed(1)} MiB downloaded`);
+          }
+        },
       },
-    });
+    );
     for (const [k, v] of got) files.set(k, v);
   }
-  const headers = new Map<string, Promise<ReadRpmResult>>();
-  const header = (p: ResolvedPackage) => {
-    let h = headers.get(p.checksum);
-    if (!h) headers.set(p.checksum, (h = readRpm(files.get(p.checksum)!)));
-    return h;
-  };
+  const sourceOf = new Map<string, LayerSource>();
+  await bounded([...files], 8, async ([checksum, file]) => {
+    sourceOf.set(checksum, { header: (await readRpm(file)).header, file });
+  });
+  const sources = (pkgs: ResolvedPackage[] | string[]) => pkgs.map((p) => sourceOf.get(typeof p === 'string' ? p : p.checksum)!);
 
-  const staging = opts.format === 'oci' ? undefined : await mkdtemp(path.join(path.dirname(path.resolve(opts.output)), '.rpmcompose-'));
-  try {
-    const store = staging ? await BlobStore.open(staging) : await openLayout(opts.output);
-    // Two at a time: compression runs on libuv's pool, so two layers keep both cores busy.
-    const images = await bounded(jobs, 2, async (job): Promise<BuiltImage> => {
-      const sources: LayerSource[] = await Promise.all(
-        job.packages.map(async (p) => ({ header: (await header(p)).header, file: files.get(p.checksum)! })),
-      );
-      const newest = Math.max(0, ...sources.map((s) => s.header.buildtime));
-      const mtime = opts.sourceDateEpoch ?? newest;
-      const def = res.compose.images[job.name]!;
-      const layer = await imageLayer(sources, {
-        docs: res.compose.options.docs,
-        langs: res.compose.options.langs,
-        arch: job.arch,
-        mtime,
-        strictOwners: opts.strictOwners,
-      });
-      log(`building ${job.name} (${job.arch}): ${job.packages.length} packages, ${layer.plan.entries.length} entries`);
-      const compressed = await compressLayer(layer.tar(), store, {
+  const store = await BlobStore.open(path.join(opts.cacheDir, 'layers'));
+  const indexDir = path.join(opts.cacheDir, 'layers', 'index');
+  await mkdir(indexDir, { recursive: true });
+  const images: BuiltImage[] = [];
+  for (const plan of plans) {
+    const names = Object.keys(plan.images);
+    // Per image: its ids, the directories its packages own, and an rpm-style check of
+    // the whole set for file conflicts (layers alone would not see them all).
+    const ids = new Map<string, IdMap>();
+    const ownedDirs = new Map<string, Set<string>>();
+    for (const name of names) {
+      const src = sources(res.images[name]![plan.arch]!.packages);
+      const idm = await imageIds(src);
+      ids.set(name, idm);
+      ownedDirs.set(name, new Set(src.flatMap((s) => s.header.files.filter((f) => (f.mode & S_IFMT) === S_IFDIR).map((f) => f.path))));
+      planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime: 0, arch: plan.arch });
+      if (idm.unknown().length && opts.strictOwners) {
+        throw new BuildError('BUILD_OWNERS', `${name} (${plan.arch}): owners not in the image's /etc/passwd or /etc/group: ${idm.unknown().join(', ')}`);
+      }
+    }
+
+    const built = await bounded(plan.layers, 2, async (pl: PlannedLayer): Promise<{ layer: Layer; cached: boolean }> => {
+      const src = sources(pl.packages);
+      // A directory some image of this layer owns elsewhere is left to the layer that holds it.
+      const imageDirs = new Set(pl.images.flatMap((i) => [...ownedDirs.get(i)!]));
+      const idm = ids.get(pl.images[0]!)!;
+      const mtime = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+      const layerPlan = planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime, arch: plan.arch, imageDirs });
+      for (const other of pl.images.slice(1)) {
+        const o = ids.get(other)!;
+        const clash = layerPlan.entries.find((e) => o.uid(e.uname) !== e.uid || o.gid(e.gname) !== e.gid);
+        if (clash) {
+          throw new BuildError('BUILD_SHARED_OWNERS', `${clash.path}: images ${pl.images[0]} and ${other} map its owner ${clash.uname}:${clash.gname} to different ids`);
+        }
+      }
+      const key = layerKey(pl.packages, layerPlan, opts);
+      const indexFile = path.join(indexDir, `${key}.json`);
+      try {
+        const layer = JSON.parse(await readFile(indexFile, 'utf8')) as Layer;
+        if (await store.has(layer.descriptor.digest)) return { layer, cached: true };
+      } catch {
+        // not built yet
+      }
+      log(`building layer of ${src.length} packages (${plan.arch}) for ${pl.images.join(', ')}`);
+      const layer = await compressLayer(layerTar(src, layerPlan), store, {
         compression: opts.compression,
         level: opts.level,
         compressor: opts.compression === 'zstd' ? () => zstdCompressor(opts.level ?? 3) : undefined,
-        history: `rpm packages: ${job.packages.map(nevra).join(' ')}`,
+        history: `rpm packages: ${src.map(label).join(' ')}`,
       });
-      const written = await writeImage(store, { arch: job.arch, config: containerConfig(def), created: mtime, layers: [compressed] });
-      return {
-        name: job.name,
-        arch: job.arch,
-        manifest: written.manifest,
-        layers: [
-          {
-            digest: compressed.descriptor.digest,
-            diffId: compressed.diffId,
-            size: compressed.descriptor.size,
-            uncompressedSize: compressed.uncompressedSize,
-          },
-        ],
-        packages: job.packages.length,
-        unknownOwners: layer.unknownOwners,
-        scriptlets: layer.scriptlets,
-      };
+      await writeFileAtomic(indexFile, JSON.stringify(layer));
+      return { layer, cached: false };
     });
-    const refs: Ref[] = [];
-    for (const name of [...new Set(images.map((i) => i.name))]) {
-      const mine = images.filter((i) => i.name === name);
-      const descriptor = mine.length === 1 ? mine[0]!.manifest : await writeIndex(store, mine.map((i) => i.manifest));
-      refs.push({ name, descriptor });
+    const byId = new Map(plan.layers.map((l, i) => [l.id, { planned: l, ...built[i]! }]));
+
+    for (const name of names) {
+      const def = res.compose.images[name]!;
+      const pkgs = res.images[name]![plan.arch]!.packages;
+      const src = sources(pkgs);
+      const stack = plan.images[name]!.map((id) => byId.get(id)!);
+      const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+      const written = await writeImage(store, { arch: plan.arch, config: containerConfig(def), created, layers: stack.map((s) => s.layer) });
+      const fig = plan.figures.images[name]!;
+      images.push({
+        name,
+        arch: plan.arch,
+        manifest: written.manifest,
+        layers: stack.map((s) => ({
+          digest: s.layer.descriptor.digest,
+          diffId: s.layer.diffId,
+          size: s.layer.descriptor.size,
+          uncompressedSize: s.layer.uncompressedSize,
+          packages: s.planned.packages.length,
+          images: s.planned.images,
+          cached: s.cached,
+        })),
+        packages: pkgs.length,
+        repull: { worst: fig.repullWorst, median: fig.repullMedian },
+        unknownOwners: ids.get(name)!.unknown(),
+        scriptlets: Object.fromEntries(src.filter((s) => s.header.scriptlets.length).map((s) => [label(s), s.header.scriptlets])),
+      });
     }
-    // The output changes last, in one step: a failure above leaves it as it was.
-    if (opts.format === 'oci') await writeLayout(opts.output, store, refs);
-    else if (opts.format === 'oci-archive') await writeOciArchive(opts.output, store, refs);
-    else await writeDockerArchive(opts.output, store, { name: refs[0]!.name, manifestDesc: refs[0]!.descriptor });
-    return { images, refs };
-  } finally {
-    if (staging) await rm(staging, { recursive: true, force: true });
   }
+
+  const refs: Ref[] = [];
+  for (const name of [...new Set(images.map((i) => i.name))].sort()) {
+    const mine = images.filter((i) => i.name === name);
+    const descriptor = mine.length === 1 ? mine[0]!.manifest : await writeIndex(store, mine.map((i) => i.manifest));
+    refs.push({ name, descriptor });
+  }
+  // The output changes last, in one step: a failure above leaves it as it was.
+  if (opts.format === 'oci') await writeLayout(opts.output, store, refs);
+  else if (opts.format === 'oci-archive') await writeOciArchive(opts.output, store, refs);
+  else await writeDockerArchive(opts.output, store, { name: refs[0]!.name, manifestDesc: refs[0]!.descriptor });
+  return { images, refs, plans };
 }

@@ -1,10 +1,11 @@
-// The readable spine: compose file → repos → solver → (plan → build → output, later).
+// The readable spine: compose file → repos → solver → plan (then src/compose.ts: build → output).
 import os from 'node:os';
 import path from 'node:path';
 import type { Compose, RepoSource } from './config/types.js';
 import { fetchRepo } from './repo/index.js';
 import type { RepoMetadata } from './repo/types.js';
-import { createSolver, type ImageResolution } from './solve/index.js';
+import { planLayers, type ArchPlan, type PlanImage, type PlanPackage } from './plan/index.js';
+import { createSolver, nevra, type ImageResolution } from './solve/index.js';
 
 export interface PipelineOptions {
   cacheDir: string;
@@ -80,4 +81,20 @@ export async function resolveCompose(compose: Compose, opts: PipelineOptions): P
     }
   }
   return { compose, repos, images: result };
+}
+
+/** The layer DAG of every arch: packages keyed by checksum, sized by installed bytes. */
+export function planCompose(res: ComposeResolution): ArchPlan[] {
+  const arches = [...new Set(Object.values(res.images).flatMap((a) => Object.keys(a)))].sort();
+  return arches.map((arch) => {
+    const packages = new Map<string, PlanPackage>();
+    const images: PlanImage[] = [];
+    for (const [name, byArch] of Object.entries(res.images)) {
+      const r = byArch[arch];
+      if (!r) continue;
+      for (const p of r.packages) packages.set(p.checksum, { key: p.checksum, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
+      images.push({ name, packages: r.packages.map((p) => p.checksum) });
+    }
+    return planLayers({ arch, images, packages, maxLayers: res.compose.options.maxLayers });
+  });
 }

@@ -2,85 +2,12 @@
 // images validated by skopeo and umoci, unpacked and compared file for file with dnf's
 // install of the same packages, run, reproducible, and failing cleanly.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { cli, fixtures, root, tmp } from './helpers.js';
+import { assertSameAsDnf, cli, dnfInstall, fixtures, manifest, ok, run, tmp, unpack, walk, workspace } from './helpers.js';
 
 const repo = path.join(fixtures, 'repos/compose');
-
-function run(cmd: string, args: string[], opts: { input?: string } = {}): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, input: opts.input });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-interface Workspace {
-  dir: string;
-  file: string;
-  cache: string;
-  compose: (...args: string[]) => ReturnType<typeof cli>;
-}
-
-/** A CLI run that must succeed; its stderr is the failure message. */
-function ok(r: ReturnType<typeof cli>): ReturnType<typeof cli> {
-  assert.equal(r.status, 0, r.stderr);
-  return r;
-}
-
-function workspace(images: Record<string, unknown>, extra: Record<string, unknown> = {}, repoDir = repo): Workspace {
-  const dir = tmp();
-  const file = path.join(dir, 'compose.json');
-  writeFileSync(file, JSON.stringify({ releasever: '1', arch: ['x86_64'], repos: { compose: { baseurl: repoDir } }, images, ...extra }));
-  const cache = path.join(dir, 'cache');
-  return { dir, file, cache, compose: (...args) => cli(['compose', file, '--cache-dir', cache, '-q', ...args], { cwd: dir, env: { SOURCE_DATE_EPOCH: '' } }) };
-}
-
-/** dnf installs the same packages into an empty root, scriptlets off (as rpmcompose). */
-function dnfInstall(packages: string[], opts: { nodocs?: boolean } = {}): string {
-  const dir = tmp('rpmcompose-dnf-');
-  writeFileSync(path.join(dir, 'dnf.conf'), '[main]\ngpgcheck=0\nplugins=0\n');
-  run('dnf', [
-    '-y', '-q', `--installroot=${dir}/root`, '--releasever=1', `--config=${dir}/dnf.conf`,
-    `--setopt=reposdir=${dir}/none`, `--setopt=cachedir=${dir}/cache`,
-    `--setopt=tsflags=noscripts${opts.nodocs ? ',nodocs' : ''}`, '--setopt=install_weak_deps=False',
-    `--repofrompath=compose,file://${repo}`, 'install', ...packages,
-  ]);
-  return path.join(dir, 'root');
-}
-
-function manifest(rootDir: string, paths: string[]): Record<string, unknown> {
-  return JSON.parse(run('/usr/bin/python3', [path.join(root, 'scripts/tree-manifest.py'), rootDir, ...paths]));
-}
-
-function unpack(layout: string, name: string): string {
-  const bundle = path.join(tmp('rpmcompose-bundle-'), 'b');
-  run('umoci', ['unpack', '--image', `${layout}:${name}`, bundle]);
-  return path.join(bundle, 'rootfs');
-}
-
-/** Every path below `dir`, absolute as in the image. */
-function walk(dir: string, base = ''): string[] {
-  return readdirSync(path.join(dir, base), { withFileTypes: true }).flatMap((d) => {
-    const rel = `${base}/${d.name}`;
-    return d.isDirectory() && !d.isSymbolicLink() ? [rel, ...walk(dir, rel)] : [rel];
-  });
-}
-
-/** The image holds what dnf installs of the same packages, file for file, and nothing more. */
-function assertSameAsDnf(rootfs: string, dnfRoot: string): void {
-  const owned = run('rpm', ['--root', dnfRoot, '-qal']).split('\n').filter((p) => p.startsWith('/') && p !== '/');
-  assert.ok(owned.length > 0);
-  assert.deepEqual(manifest(rootfs, owned), manifest(dnfRoot, owned));
-  const ownedSet = new Set(owned);
-  const onDisk = (p: string) => existsSync(path.join(dnfRoot, p));
-  for (const p of walk(rootfs)) {
-    // Parents no package owns are created as rpm would; anything else must be owned and installed.
-    if (ownedSet.has(p)) assert.ok(onDisk(p), `${p} is in the image but dnf did not install it`);
-    else assert.ok(manifest(rootfs, [p])[p] && (manifest(rootfs, [p])[p] as { type: string }).type === 'dir', `${p} belongs to no package`);
-  }
-}
 
 describe('rpmcompose compose', () => {
   const w = workspace({
@@ -104,7 +31,10 @@ describe('rpmcompose compose', () => {
     assert.ok(config.config.Env.includes('LANG=C.UTF-8'));
     assert.ok(config.config.Env.some((e: string) => e.startsWith('PATH=')));
     assert.equal(config.created, '2024-01-01T00:00:00Z', 'created = the newest package build time');
-    assert.match(config.history[0].comment, /hello-static-1\.0-1\.x86_64/);
+    // Two layers: the base hello shares with edge, then hello's own; history says what each holds.
+    assert.equal(config.history.length, 2);
+    assert.match(config.history[0].comment, /filesystem-3\.18-1\.x86_64 setup-2\.14\.5-1\.noarch/);
+    assert.match(config.history[1].comment, /hello-static-1\.0-1\.x86_64/);
     assert.match(r.stderr, /scriptlets not run.*edgecases/);
     // A whole compose updates the lock: nothing to rebuild afterwards.
     assert.ok(existsSync(path.join(w.dir, 'compose.lock.json')));

@@ -77,12 +77,14 @@ const median = (xs) => {
 // How a command reads in the report: scratch dir as $WORK, project paths relative.
 const show = (cmd, args) =>
   [cmd, ...args]
-    .map((a) => a.replaceAll(pathToFileURL(ROOT).href + '/', 'file://$PWD/').replaceAll(W, '$WORK').replaceAll(ROOT + '/', ''))
+    .map((a) => a.replaceAll(RC_ROOT + '/', ROOT + '/').replaceAll(pathToFileURL(ROOT).href + '/', 'file://$PWD/').replaceAll(W, '$WORK').replaceAll(ROOT + '/', ''))
     .map((a) => (/[\s*()|>;]/.test(a) ? `'${a}'` : a))
     .join(' ');
 
 // ---------- what the images hold ----------
-const RC = join(ROOT, 'bin', 'rpmcompose.js');
+// RPMCOMPOSE_ROOT: a frozen copy of the built CLI (bench-compose.sh makes one); shown as bin/rpmcompose.js
+const RC_ROOT = process.env.RPMCOMPOSE_ROOT ? resolve(process.env.RPMCOMPOSE_ROOT) : ROOT;
+const RC = join(RC_ROOT, 'bin', 'rpmcompose.js');
 const RC_CACHE = join(W, 'rpmcompose-cache');
 function resolveSets(file) {
   const r = runSync(process.execPath, [RC, 'resolve', file, '--json', '--cache-dir', RC_CACHE, '-q']);
@@ -100,6 +102,7 @@ function resolveSets(file) {
 }
 const FULL = resolveSets(COMPOSE);
 const HALF = resolveSets(COMPOSE_HALF);
+const only = (n) => ({ [n]: FULL[n] });
 const installedOf = (imgs) => Object.values(imgs).reduce((s, i) => s + i.installed, 0);
 const INSTALLED = installedOf(FULL);
 const INSTALLED_HALF = installedOf(HALF);
@@ -122,15 +125,19 @@ function checkLayout(out, imgs, what) {
   const idx = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
   const blob = (d) => join(out, 'blobs', ...d.split(':'));
   const names = {};
+  const unique = new Map();
   for (const m of idx.manifests) {
     const name = m.annotations?.['org.opencontainers.image.ref.name'];
     let man = JSON.parse(readFileSync(blob(m.digest), 'utf8'));
     if (man.manifests) man = JSON.parse(readFileSync(blob(man.manifests[0].digest), 'utf8'));
     names[name] = man.layers.reduce((s, l) => s + l.size, 0);
+    for (const l of man.layers) unique.set(l.digest, l.size);
     for (const l of man.layers) if (statSync(blob(l.digest)).size !== l.size) throw new CheckError(`${what}: layer ${l.digest} of ${name}: size differs from the manifest`);
   }
   for (const n of Object.keys(imgs)) if (!(n in names)) throw new CheckError(`${what}: no image ${n} in ${out}/index.json`);
-  return names; // image → compressed layer bytes
+  names['(distinct layers)'] = [...unique.values()].reduce((a, b) => a + b, 0);
+  names['(layer count)'] = unique.size;
+  return names; // image → compressed layer bytes; distinct layers' bytes and count
 }
 const rcCmd = (file, out, extra = []) => ({ cmd: process.execPath, args: [RC, 'compose', file, '--cache-dir', RC_CACHE, '-o', out, '-q', ...extra] });
 
@@ -138,10 +145,10 @@ const samples = {};
 const add = (key, s) => (samples[key] ??= []).push(s);
 const sizes = {};
 
-async function rcSample(key, file, imgs, extra) {
+async function rcSample(key, file, imgs, extra, { keepLayers = false } = {}) {
   const out = join(W, 'out', key);
   rmSync(out, { recursive: true, force: true });
-  cacheGuard();
+  if (!keepLayers) cacheGuard();
   const c = rcCmd(file, out, extra);
   const r = await run(c.cmd, c.args);
   expect(r, 0, `rpmcompose compose (${key})`);
@@ -238,10 +245,14 @@ for (const name of Object.keys(FULL)) {
 // ---------- timed runs, side by side ----------
 const ROWS = [
   ['rcGzip', () => rcSample('rcGzip', COMPOSE, FULL, [])],
+  // the same compose again without emptying the layer cache (if rpmcompose keeps one): nothing to rebuild
+  ['rcReuse', () => rcSample('rcReuse', COMPOSE, FULL, [], { keepLayers: true })],
   ['rcZstd', () => rcSample('rcZstd', COMPOSE, FULL, ['--compression', 'zstd'])],
   ['dnfSeq', () => dnfSample('dnfSeq', [Object.keys(FULL)])],
   ['dnfPar2', () => dnfSample('dnfPar2', LANES)],
   ['rcHalf', () => rcSample('rcHalf', COMPOSE_HALF, HALF, [])],
+  ['rcBase', () => rcSample('rcBase', COMPOSE, only('base'), ['--image', 'base'])],
+  ['rcNode', () => rcSample('rcNode', COMPOSE, only('node'), ['--image', 'node'])],
 ];
 const ROWS_RUN = rcError ? ROWS.filter(([k]) => k.startsWith('dnf')) : ROWS;
 for (let i = 0; i < RUNS; i++) {
@@ -254,6 +265,8 @@ for (let i = 0; i < RUNS; i++) {
 commands.rcGzip = show('node', rcCmd(COMPOSE, '$WORK/out/rcGzip').args);
 commands.rcZstd = show('node', rcCmd(COMPOSE, '$WORK/out/rcZstd', ['--compression', 'zstd']).args);
 commands.rcHalf = show('node', rcCmd(COMPOSE_HALF, '$WORK/out/rcHalf').args);
+commands.rcBase = show('node', rcCmd(COMPOSE, '$WORK/out/rcBase', ['--image', 'base']).args);
+commands.rcNode = show('node', rcCmd(COMPOSE, '$WORK/out/rcNode', ['--image', 'node']).args);
 commands.dnf = Object.keys(FULL).flatMap((n) => [show(dnfInstall(n).cmd, dnfInstall(n).args), show(tarGzip(n).cmd, tarGzip(n).args)]);
 
 // ---------- profile (untimed) ----------
@@ -289,7 +302,7 @@ if (PROFILE && !rcError) {
     const data = join(dir, 'perf.data');
     const pr = runSync('perf', ['record', '-q', '-F', '499', '-o', data, '--', process.execPath, '--perf-basic-prof', ...c.args]);
     expect(pr, 0, 'rpmcompose compose under perf record');
-    const rep = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '--percent-limit', '0.7']);
+    const rep = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio']);
     const rows = [];
     for (const l of rep.stdout.split('\n')) {
       const m = l.match(/^\s+([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)$/);
@@ -301,13 +314,33 @@ if (PROFILE && !rcError) {
       const m = l.match(/^\s+([\d.]+)%\s+(.*)$/);
       if (m) dsos.push({ pct: Number(m[1]), dso: m[2].trim() });
     }
-    const threads = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'comm', '--stdio']);
+    const threads = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'tid', '--stdio']);
     const comms = [];
     for (const l of threads.stdout.split('\n')) {
       const m = l.match(/^\s+([\d.]+)%\s+(.*)$/);
       if (m) comms.push({ pct: Number(m[1]), comm: m[2].trim() });
     }
-    profile.perf = { data, symbols: rows.slice(0, 30), dsos: dsos.slice(0, 15), threads: comms };
+    // where the time goes, by kind of work (every thread); the rest is JS, V8 and libc
+    const KINDS = [
+      ['gzip compression (zlib deflate + crc32)', (r) => r.dso === 'node' && /deflate|longest_match|compress_block|pqdownheap|build_tree|send_tree|scan_tree|gen_bitlen|gen_codes|fill_window|_tr_|crc32|bi_flush|bi_windup|copy_with_crc|adler32/.test(r.sym)],
+      ['gzip decompression (zlib inflate)', (r) => r.dso === 'node' && /inflate/.test(r.sym)],
+      ['xz payload decompression (liblzma)', (r) => /liblzma/.test(r.dso)],
+      ['zstd (libzstd: payloads, and layers with --compression zstd)', (r) => /libzstd/.test(r.dso)],
+      ['sha256 (layer digests)', (r) => /sha256/i.test(r.sym)],
+      ['kernel (read/write/copy, scheduling)', (r) => /kernel/.test(r.dso)],
+      ['V8 garbage collection', (r) => /Heap|Mark|Scaveng|Sweep|Evacuat|ConcurrentMarking|GC/.test(r.sym) && r.dso === 'node'],
+      ['memcpy/memmove (libc)', (r) => /libc\.so/.test(r.dso) && /mem(cpy|move|set)/.test(r.sym)],
+      ['JIT-compiled JS', (r) => /JIT|perf-\d+\.map/.test(r.dso)],
+    ];
+    const kinds = KINDS.map(([k]) => ({ kind: k, pct: 0 }));
+    let other = 0;
+    for (const r of rows) {
+      const i = KINDS.findIndex(([, f]) => f(r));
+      if (i >= 0) kinds[i].pct += r.pct;
+      else other += r.pct;
+    }
+    kinds.push({ kind: 'other (V8 interpreter and builtins, node, libc, addon glue)', pct: other });
+    profile.perf = { data, kinds, symbols: rows.slice(0, 30), dsos: dsos.slice(0, 15), threads: comms };
   }
 }
 
@@ -347,7 +380,11 @@ const LABEL = {
   dnfSeq: 'dnf `--installroot` + `tar | gzip -1`, 5 images one after another',
   dnfPar2: 'dnf `--installroot` + `tar | gzip -1`, 5 images 2 at a time',
   rcHalf: `rpmcompose \`compose\`, the 3 smaller images only (${Object.keys(HALF).join(', ')})`,
+  rcBase: 'rpmcompose `compose --image base` (smallest image)',
+  rcNode: 'rpmcompose `compose --image node` (largest image; /usr/bin/node is a 99 MB file)',
+  rcReuse: 'rpmcompose `compose`, 5 images, again right after, layer cache kept (nothing to rebuild)',
 };
+const INSTALLED_OF = { rcHalf: INSTALLED_HALF, rcBase: FULL.base.installed, rcNode: FULL.node.installed };
 const out = [];
 out.push(`Machine: ${machine.nproc} × ${machine.cpu}, ${machine.ramGiB} GiB RAM, Linux ${machine.kernel}, Debian ${machine.debian}; ` +
   `node ${machine.node}, dnf ${machine.dnf}, ${machine.rpm}, ${machine.tar}, ${machine.gzip}; rpmcompose at ${machine.rpmcompose}; ${machine.date}.`, '');
@@ -358,7 +395,7 @@ out.push('| measurement | wall (s) | MB/s installed | CPU (s) | CPU use | max RS
 for (const key of Object.keys(LABEL)) {
   const w = stat(key, (s) => s.wall);
   if (!w) { out.push(`| ${LABEL[key]} | not run | | | | |`); continue; }
-  const inst = key === 'rcHalf' ? INSTALLED_HALF : INSTALLED;
+  const inst = INSTALLED_OF[key] ?? INSTALLED;
   const cpu = stat(key, (s) => s.cpu);
   const use = stat(key, (s) => s.cpu / s.wall);
   const rss = stat(key, (s) => s.rss);
@@ -373,6 +410,10 @@ out.push('', '| image | packages (rpmcompose / dnf) | installed MB | rpmcompose 
 for (const [n, v] of Object.entries(FULL)) {
   out.push(`| ${n} | ${v.packages.length} / ${dnfCounts[n]} | ${MB(v.installed)} | ${sizes.rcGzip ? MB(sizes.rcGzip[n]) : '–'} | ${sizes.rcZstd ? MB(sizes.rcZstd[n]) : '–'} | ${sizes.dnf ? MB(sizes.dnf[n]) : '–'} |`);
 }
+if (sizes.rcGzip) {
+  const dnfAll = sizes.dnf ? Object.values(sizes.dnf).reduce((a, b) => a + b, 0) : 0;
+  out.push(`| all 5, bytes written (distinct layers) | | ${MB(INSTALLED)} | ${MB(sizes.rcGzip['(distinct layers)'])} (${sizes.rcGzip['(layer count)']} layers) | ${sizes.rcZstd ? MB(sizes.rcZstd['(distinct layers)']) : '–'} | ${MB(dnfAll)} |`);
+}
 if (rcError) out.push('', 'rpmcompose rows not run: the compose failed:', '', '```', rcError, '```');
 else if (summary.rcGzip && summary.dnfSeq) {
   const s = summary;
@@ -380,9 +421,11 @@ else if (summary.rcGzip && summary.dnfSeq) {
   const x2 = s.dnfPar2.wall.median / s.rcGzip.wall.median;
   const rssRatio = s.rcGzip.rss.median / s.rcHalf.rss.median;
   const instRatio = INSTALLED / INSTALLED_HALF;
+  const rssNB = s.rcNode.rss.median / s.rcBase.rss.median;
+  const instNB = FULL.node.installed / FULL.base.installed;
   out.push('', '| target | figure (medians) | |', '|---|---|---|');
   out.push(`| ≥ 2× faster than dnf + tar \\| gzip | ${s.dnfSeq.wall.median.toFixed(2)} s / ${s.rcGzip.wall.median.toFixed(2)} s = ${x.toFixed(2)}× (vs 2 at a time: ${x2.toFixed(2)}×; zstd layers: ${(s.dnfSeq.wall.median / s.rcZstd.wall.median).toFixed(2)}×) | ${x >= 2 ? 'met' : '**missed**'} |`);
-  out.push(`| memory flat in package size | ${instRatio.toFixed(2)}× the installed bytes → ${rssRatio.toFixed(2)}× the max RSS (${MiB(s.rcHalf.rss.median)} → ${MiB(s.rcGzip.rss.median)} MiB) | ${rssRatio < 1.25 ? 'met' : '**missed**'} |`);
+  out.push(`| memory flat in package size | 3 → 5 images: ${instRatio.toFixed(2)}× the installed bytes → ${rssRatio.toFixed(2)}× the max RSS (${MiB(s.rcHalf.rss.median)} → ${MiB(s.rcGzip.rss.median)} MiB); base → node image: ${instNB.toFixed(2)}× → ${rssNB.toFixed(2)}× (${MiB(s.rcBase.rss.median)} → ${MiB(s.rcNode.rss.median)} MiB) | ${rssRatio < 1.3 && rssNB < 1.3 ? 'met' : '**missed**'} |`);
   out.push(`| both cores used | CPU / wall ${s.rcGzip.use.median.toFixed(2)} (zstd: ${s.rcZstd.use.median.toFixed(2)}) | ${s.rcGzip.use.median >= 1.6 ? 'met' : '**missed**'} |`);
 }
 if (profile.cpuProf) {
@@ -390,12 +433,13 @@ if (profile.cpuProf) {
   for (const t of profile.cpuProf.top.slice(0, 15)) out.push(`| ${t.fn.replaceAll('|', '\\|')} | ${t.ms.toFixed(0)} | ${t.pct.toFixed(1)} |`);
 }
 if (profile.perf) {
-  out.push('', '`perf record -F 499` of one gzip compose (every thread), by thread: ' + profile.perf.threads.map((t) => `${t.comm} ${t.pct}%`).join(', ') + '; by DSO: ' + profile.perf.dsos.slice(0, 8).map((d) => `${d.dso} ${d.pct}%`).join(', '), '', '| symbol | DSO | % of samples |', '|---|---|---:|');
-  for (const t of profile.perf.symbols.slice(0, 20)) out.push(`| ${t.sym.replaceAll('|', '\\|')} | ${t.dso} | ${t.pct} |`);
+  out.push('', '`perf record -F 499` of one gzip compose (every thread), samples by thread: ' + profile.perf.threads.filter((t) => t.pct >= 0.5).map((t) => `${t.comm} ${t.pct}%`).join(', ') + '.', '', '| work | % of CPU samples |', '|---|---:|');
+  for (const k of profile.perf.kinds) out.push(`| ${k.kind} | ${k.pct.toFixed(1)} |`);
+  out.push('', 'Top symbols: ' + profile.perf.symbols.slice(0, 12).map((t) => `${t.sym} (${t.dso}) ${t.pct}%`).join(', ') + '.');
 }
 out.push('', `Commands ($WORK = ${relative(ROOT, W)}; fresh output dir / install root before every run; the rpmcompose cache holds repo metadata and the RPMs, the dnf cachedir its metadata; RPMs are read from the file:// repo by both):`, '', '```', `# $WORK/dnf.conf: ${readFileSync(DNF_CONF, 'utf8').trim().split('\n').join(' ')}`);
 out.push(`# untimed warm-up: ${commands.rcWarm ?? ''}`);
-for (const k of ['rcGzip', 'rcZstd', 'rcHalf']) out.push(commands[k]);
+for (const k of ['rcGzip', 'rcZstd', 'rcHalf', 'rcBase', 'rcNode']) out.push(commands[k]);
 out.push(...commands.dnf, '```');
 
 console.log(out.join('\n'));

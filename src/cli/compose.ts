@@ -92,8 +92,11 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
         for (const img of report.images) {
           const size = img.layers.reduce((s, l) => s + l.size, 0);
           const raw = img.layers.reduce((s, l) => s + l.uncompressedSize, 0);
+          const shared = img.layers.filter((l) => l.images.length > 1).length;
+          const cached = img.layers.filter((l) => l.cached).length;
           process.stdout.write(
-            `${img.name} (${img.arch}): ${img.packages} packages, ${img.layers.length} layer, ${bytes(raw)} → ${bytes(size)}, ${img.manifest.digest}\n`,
+            `${img.name} (${img.arch}): ${img.packages} packages in ${img.layers.length} layers (${shared} shared, ${cached} cached), ` +
+              `${bytes(raw)} → ${bytes(size)}, re-pull on one update ≤ ${bytes(img.repull.worst)} (median ${bytes(img.repull.median)}), ${img.manifest.digest}\n`,
           );
         }
       }

@@ -6,6 +6,7 @@ import { closeHttpAgents } from '../repo/index.js';
 import { register as compose } from './compose.js';
 import { register as diff } from './diff.js';
 import { register as lock } from './lock.js';
+import { register as plan } from './plan.js';
 import { register as resolve } from './resolve.js';
 import { register as schema } from './schema.js';
 
@@ -25,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'no progress lines')
     .exitOverride()
     .showHelpAfterError();
-  for (const reg of [resolve, lock, diff, compose, schema]) reg(program, exit);
+  for (const reg of [resolve, lock, diff, plan, compose, schema]) reg(program, exit);
   try {
     await program.parseAsync(argv);
     return code;

@@ -1,0 +1,76 @@
+// `rpmcompose plan`: the layer DAG the images would get, and its figures, without
+// downloading anything.
+import type { Command } from 'commander';
+import { ConfigError, ExitCode } from '../errors.js';
+import { planCompose, type ComposeResolution } from '../pipeline.js';
+import { planDot, planMermaid, type ArchPlan } from '../plan/index.js';
+import { nevra } from '../solve/index.js';
+import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
+import { bytes, table } from './format.js';
+import { reportProblems } from './resolve.js';
+
+function nevraOf(res: ComposeResolution): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const arches of Object.values(res.images)) for (const r of Object.values(arches)) for (const p of r.packages) m.set(p.checksum, nevra(p));
+  return m;
+}
+
+export function planJson(plans: ArchPlan[], res: ComposeResolution): unknown {
+  const names = nevraOf(res);
+  return {
+    arches: Object.fromEntries(
+      plans.map((p) => [
+        p.arch,
+        { ...p, layers: p.layers.map((l) => ({ ...l, packages: l.packages.map((k) => names.get(k) ?? k) })) },
+      ]),
+    ),
+  };
+}
+
+function formatPlan(plans: ArchPlan[]): string {
+  const out: string[] = [];
+  for (const p of plans) {
+    const f = p.figures;
+    out.push(
+      `${p.arch}: ${p.layers.length} layers; stored ${bytes(f.storedBytes)} vs ${bytes(f.sumOfImages)} as one layer per image; ` +
+        `floor ${bytes(f.floor)} (stored ÷ floor ${(f.storedBytes / Math.max(1, f.floor)).toFixed(3)})`,
+    );
+    const rows = [['  layer', 'packages', 'bytes', 'images']];
+    p.layers.forEach((l, i) => rows.push([`  L${i + 1}`, String(l.packages.length), bytes(l.bytes), l.images.join(' ')]));
+    out.push(table(rows, [1, 2]));
+    const img = [['  image', 'layers', 'bytes', 're-pull worst', 're-pull median']];
+    for (const [name, fig] of Object.entries(f.images)) {
+      img.push([`  ${name}`, String(fig.layers), bytes(fig.bytes), bytes(fig.repullWorst), bytes(fig.repullMedian)]);
+    }
+    out.push(table(img, [1, 2, 3, 4]));
+    for (const t of p.traded) out.push(`  trade: ${t.image} carries ${t.packages} packages (${bytes(t.bytes)}) shared with ${t.sharedWith.join(', ')} in its own layer (layer budget)`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function register(program: Command, exit: (code: ExitCode) => void): void {
+  program
+    .command('plan')
+    .description('show the layer DAG the images get, with its figures (nothing is downloaded)')
+    .argument('<compose.json>', 'the compose file')
+    .option('--image <name...>', 'only these images')
+    .option('--json', 'machine-readable output')
+    .option('--format <format>', 'text | dot | mermaid', 'text')
+    .action(async (file: string, opts: CommonOptions & { format: string }, cmd: Command) => {
+      if (!['text', 'dot', 'mermaid'].includes(opts.format)) throw new ConfigError('CONFIG_FORMAT', `--format ${opts.format}: expected text, dot or mermaid`);
+      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
+      const res = await resolveAll(ctx);
+      if (hasProblems(res)) {
+        reportProblems(res);
+        exit(ExitCode.unresolvable);
+        return;
+      }
+      const plans = planCompose(res);
+      if (opts.json) process.stdout.write(JSON.stringify(planJson(plans, res), null, 2) + '\n');
+      else if (opts.format === 'dot') process.stdout.write(planDot(plans));
+      else if (opts.format === 'mermaid') process.stdout.write(planMermaid(plans));
+      else process.stdout.write(formatPlan(plans));
+      exit(ExitCode.ok);
+    });
+}

@@ -1,0 +1,106 @@
+// The shared-layer DAG end to end: overlapping images share layer blobs, each still
+// unpacks to exactly its own packages' files, and a package update rewrites only the
+// layers that hold it.
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { assertSameAsDnf, cli, dnfInstall, fixtures, ok, run, tmp, unpack, workspace } from './helpers.js';
+
+/** A small noarch RPM built now with rpmbuild, deterministic as the fixtures are. */
+function buildRpm(out: string, name: string, version: string, content: string): void {
+  const top = tmp('rpmcompose-rpmbuild-');
+  const spec = path.join(top, `${name}.spec`);
+  writeFileSync(
+    spec,
+    `Name: ${name}\nVersion: ${version}\nRelease: 1\nSummary: test package\nLicense: MIT\nBuildArch: noarch\nAutoReqProv: no\nRequires: filesystem\n` +
+      `%description\ntest\n%install\nmkdir -p %{buildroot}/usr/share/${name}\necho '${content}' > %{buildroot}/usr/share/${name}/data.txt\n` +
+      `%files\n/usr/share/${name}\n`,
+  );
+  run('rpmbuild', [
+    '-bb', spec, '--quiet', '--define', `_topdir ${top}`, '--define', `_rpmdir ${out}`, '--define', '_build_name_fmt %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm',
+    '--define', 'use_source_date_epoch_as_buildtime 1', '--define', 'clamp_mtime_to_source_date_epoch 1', '--define', '_buildhost test',
+    '--dbpath', path.join(top, 'db'),
+  ], { env: { SOURCE_DATE_EPOCH: '1704067200' } });
+}
+
+interface Manifest {
+  layers: { digest: string }[];
+}
+
+describe('shared layers', () => {
+  const repo = path.join(tmp(), 'repo');
+  const images = {
+    base: { packages: ['filesystem'] },
+    hello: { packages: ['hello-static', 'bumpme'] },
+    edge: { packages: ['edgecases', 'bumpme'] },
+    both: { packages: ['hello-static', 'edgecases'] },
+    shared: { packages: ['shared-a', 'shared-b', 'filesystem'] },
+  };
+  let w: ReturnType<typeof workspace>;
+  let out: string;
+  const manifests = (dir: string): Record<string, Manifest> =>
+    Object.fromEntries(Object.keys(images).map((n) => [n, JSON.parse(run('skopeo', ['inspect', '--raw', `oci:${dir}:${n}`])) as Manifest]));
+
+  before(() => {
+    cpSync(path.join(fixtures, 'repos/compose'), repo, { recursive: true });
+    mkdirSync(path.join(repo, 'Packages'), { recursive: true });
+    buildRpm(path.join(repo, 'Packages'), 'bumpme', '1.0', 'one');
+    run('createrepo_c', ['--update', '-q', repo]);
+    w = workspace(images, {}, repo);
+    out = path.join(w.dir, 'out');
+    ok(w.compose('-o', out));
+  });
+
+  test('the base every image holds is one layer blob, stored once, at the bottom of every image', () => {
+    const m = manifests(out);
+    const bottom = new Set(Object.values(m).map((x) => x.layers[0]!.digest));
+    assert.equal(bottom.size, 1, JSON.stringify(m));
+    const all = Object.values(m).flatMap((x) => x.layers.map((l) => l.digest));
+    assert.ok(new Set(all).size < all.length, 'layers are shared');
+    // hello and edge share bumpme's layer too, above the base.
+    assert.ok(m.hello!.layers.some((l) => m.edge!.layers.some((e) => e.digest === l.digest && l.digest !== m.base!.layers[0]!.digest)));
+    const blobs = readdirSync(path.join(out, 'blobs/sha256'));
+    assert.equal(blobs.length, new Set(blobs).size);
+  });
+
+  test('every image unpacks to exactly its own packages\u2019 files, as dnf installs them', () => {
+    for (const [name, def] of Object.entries(images)) assertSameAsDnf(unpack(out, name), dnfInstall(def.packages, { repo }));
+  });
+
+  test('plan --json and --format dot describe the same DAG', () => {
+    const plan = JSON.parse(ok(cli(['plan', w.file, '--json', '--cache-dir', w.cache, '-q'])).stdout);
+    const x = plan.arches.x86_64;
+    assert.ok(x.layers.length >= 4);
+    assert.equal(x.figures.storedBytes, x.figures.floor, 'every package stored once: no trade needed');
+    assert.ok(x.layers[0].packages.includes('filesystem-3.18-1.x86_64'));
+    assert.deepEqual(x.layers[0].images, Object.keys(images).sort());
+    const dot = ok(cli(['plan', w.file, '--format', 'dot', '--cache-dir', w.cache, '-q'])).stdout;
+    assert.match(dot, /^digraph layers \{/);
+    assert.equal((dot.match(/shape=ellipse/g) ?? []).length, Object.keys(images).length);
+  });
+
+  test('bumping one package rewrites only the layers that hold it', () => {
+    const before = manifests(out);
+    buildRpm(path.join(repo, 'Packages'), 'bumpme', '1.1', 'two');
+    run('createrepo_c', ['--update', '-q', repo]);
+    const after = path.join(w.dir, 'after');
+    ok(w.compose('-o', after));
+    const now = manifests(after);
+    for (const name of Object.keys(images)) {
+      const was = before[name]!.layers.map((l) => l.digest);
+      const is = now[name]!.layers.map((l) => l.digest);
+      assert.equal(is.length, was.length, name);
+      const changed = is.filter((d, i) => d !== was[i]);
+      const holds = (images as Record<string, { packages: string[] }>)[name]!.packages.includes('bumpme');
+      assert.equal(changed.length, holds ? 1 : 0, `${name}: ${changed.length} layers changed`);
+    }
+  });
+
+  test('an unchanged layer is taken from the host cache, not rebuilt', () => {
+    const r = ok(w.compose('-o', path.join(w.dir, 'third')));
+    assert.match(r.stdout, /hello \(x86_64\): 4 packages in \d+ layers \(\d+ shared, (\d+) cached\)/);
+    const cached = /hello \(x86_64\): 4 packages in (\d+) layers \(\d+ shared, (\d+) cached\)/.exec(r.stdout)!;
+    assert.equal(cached[1], cached[2], 'every layer came from the cache');
+  });
+});
