@@ -92,7 +92,7 @@ export function planCompose(res: ComposeResolution): ArchPlan[] {
     for (const [name, byArch] of Object.entries(res.images)) {
       const r = byArch[arch];
       if (!r) continue;
-      for (const p of r.packages) packages.set(p.checksum, { key: p.checksum, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
+      for (const p of r.packages) packages.set(p.checksum, { key: p.checksum, name: p.name, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
       images.push({ name, packages: r.packages.map((p) => p.checksum) });
     }
     return planLayers({ arch, images, packages, maxLayers: res.compose.options.maxLayers });

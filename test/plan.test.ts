@@ -21,7 +21,7 @@ function randomInput(seed: number): PlanInput {
   const packages = new Map<string, PlanPackage>();
   for (let i = 0; i < nPkgs; i++) {
     const key = `sha256:${seed}-${i}`;
-    packages.set(key, { key, nevra: `p${i}-1-1.x86_64`, size: Math.floor(r() ** 3 * 50_000_000), changed: Math.floor(r() * 1e9) });
+    packages.set(key, { key, name: `p${i}`, nevra: `p${i}-1-1.x86_64`, size: Math.floor(r() ** 3 * 50_000_000), changed: Math.floor(r() * 1e9) });
   }
   const keys = [...packages.keys()];
   // A "base" most images share, plus random extras: overlapping sets as real images have.

@@ -40,11 +40,19 @@ const TIMEF = join(W, 'time');
 mkdirSync(TIMEF);
 let seq = 0;
 
+// Busy CPU seconds of the whole machine so far (/proc/stat): every process, ours and others'.
+function machineBusy() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ = 100
+}
+
 // One process under GNU time: wall (measured here), user, sys, max RSS (KiB → bytes).
 function run(cmd, args, opts = {}) {
   const tf = join(TIMEF, `${++seq}`);
   return new Promise((res, rej) => {
     const t0 = process.hrtime.bigint();
+    const b0 = machineBusy();
     const ch = spawn('/usr/bin/time', ['-o', tf, '-f', '%U %S %M', cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     let stdout = '';
     let stderr = '';
@@ -55,7 +63,7 @@ function run(cmd, args, opts = {}) {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const line = readFileSync(tf, 'utf8').trim().split('\n').pop();
       const [user, sys, rss] = line.split(' ').map(Number);
-      res({ status, stdout, stderr, wall, user, sys, rss: rss * 1024 });
+      res({ status, stdout, stderr, wall, user, sys, rss: rss * 1024, busy: machineBusy() - b0 });
     });
   });
 }
@@ -142,7 +150,10 @@ function checkLayout(out, imgs, what) {
 const rcCmd = (file, out, extra = []) => ({ cmd: process.execPath, args: [RC, 'compose', file, '--cache-dir', RC_CACHE, '-o', out, '-q', ...extra] });
 
 const samples = {};
-const add = (key, s) => (samples[key] ??= []).push(s);
+const add = (key, s) => {
+  (samples[key] ??= []).push(s);
+  writeFileSync(join(W, 'samples.partial.json'), JSON.stringify(samples) + '\n'); // kept if the report fails
+};
 const sizes = {};
 
 async function rcSample(key, file, imgs, extra, { keepLayers = false } = {}) {
@@ -153,7 +164,7 @@ async function rcSample(key, file, imgs, extra, { keepLayers = false } = {}) {
   const r = await run(c.cmd, c.args);
   expect(r, 0, `rpmcompose compose (${key})`);
   sizes[key] = checkLayout(out, imgs, `rpmcompose compose (${key})`);
-  add(key, { wall: r.wall, cpu: r.user + r.sys, rss: r.rss });
+  add(key, { wall: r.wall, cpu: r.user + r.sys, rss: r.rss, others: Math.max(0, r.busy - r.user - r.sys) });
 }
 
 // ---------- dnf + tar | gzip ----------
@@ -198,9 +209,10 @@ async function dnfSample(key, lanes) {
   fresh(TARS);
   const acc = { dnf: 0, tar: 0, cpu: 0, rss: 0 };
   const t0 = process.hrtime.bigint();
+  const b0 = machineBusy();
   await Promise.all(lanes.map(async (lane) => { for (const n of lane) await dnfImage(n, acc); }));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  add(key, { wall, cpu: acc.cpu, rss: acc.rss, dnfWall: acc.dnf, tarWall: acc.tar });
+  add(key, { wall, cpu: acc.cpu, rss: acc.rss, others: Math.max(0, machineBusy() - b0 - acc.cpu), dnfWall: acc.dnf, tarWall: acc.tar });
 }
 // 2 lanes, biggest image first into the lighter lane (balanced by installed bytes)
 const LANES = [[], []];
@@ -254,14 +266,32 @@ const ROWS = [
   ['rcBase', () => rcSample('rcBase', COMPOSE, only('base'), ['--image', 'base'])],
   ['rcNode', () => rcSample('rcNode', COMPOSE, only('node'), ['--image', 'node'])],
 ];
+const load0 = os.loadavg();
 const ROWS_RUN = rcError ? ROWS.filter(([k]) => k.startsWith('dnf')) : ROWS;
 for (let i = 0; i < RUNS; i++) {
   for (const [key, f] of ROWS_RUN) {
     await f();
     const s = samples[key].at(-1);
-    log(`run ${i + 1}/${RUNS} ${key}: ${s.wall.toFixed(2)} s wall, ${s.cpu.toFixed(2)} s CPU, ${(s.rss / 2 ** 20).toFixed(0)} MiB max RSS`);
+    log(`run ${i + 1}/${RUNS} ${key}: ${s.wall.toFixed(2)} s wall, ${s.cpu.toFixed(2)} s CPU, ${(s.rss / 2 ** 20).toFixed(0)} MiB max RSS, others' CPU ${s.others.toFixed(1)} s, load ${os.loadavg()[0].toFixed(2)}`);
   }
 }
+const load1 = os.loadavg();
+
+// Is the node image's extra RSS needed? The same compose with the V8 heap capped at 64 MiB
+// (Buffers live outside it, but their growth drives GC): passes = what grew was garbage
+// not yet collected; fails = something is held per package or per file.
+let capped = null;
+if (!rcError) {
+  const out = join(W, 'out', 'capped');
+  rmSync(out, { recursive: true, force: true });
+  cacheGuard();
+  const c = rcCmd(COMPOSE, out, ['--image', 'node']);
+  const r = await run(process.execPath, ['--max-old-space-size=64', ...c.args]);
+  capped = { status: r.status, wall: r.wall, rss: r.rss, cpu: r.user + r.sys, tail: r.status ? r.stderr.trim().split('\n').slice(-4).join('\n') : '' };
+  commands.rcCapped = show('node', ['--max-old-space-size=64', ...c.args]);
+  log(`capped heap (--image node, --max-old-space-size=64): exit ${r.status}, ${r.wall.toFixed(2)} s, ${(r.rss / 2 ** 20).toFixed(0)} MiB max RSS`);
+}
+
 commands.rcGzip = show('node', rcCmd(COMPOSE, '$WORK/out/rcGzip').args);
 commands.rcZstd = show('node', rcCmd(COMPOSE, '$WORK/out/rcZstd', ['--compression', 'zstd']).args);
 commands.rcHalf = show('node', rcCmd(COMPOSE_HALF, '$WORK/out/rcHalf').args);
@@ -290,7 +320,7 @@ if (PROFILE && !rcError) {
     const us = self.get(n.id);
     total += us;
     const f = n.callFrame;
-    const where = f.url ? `${relative(ROOT, fileURLToPath(f.url.startsWith('file:') ? f.url : pathToFileURL(f.url)))}:${f.lineNumber + 1}` : '';
+    const where = f.url ? `${relative(f.url.includes(RC_ROOT) ? RC_ROOT : ROOT, fileURLToPath(f.url.startsWith('file:') ? f.url : pathToFileURL(f.url)))}:${f.lineNumber + 1}` : '';
     const k = `${f.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
     by.set(k, (by.get(k) ?? 0) + us);
   }
@@ -300,12 +330,24 @@ if (PROFILE && !rcError) {
     rmSync(out, { recursive: true, force: true });
     cacheGuard();
     const data = join(dir, 'perf.data');
-    const pr = runSync('perf', ['record', '-q', '-F', '499', '-o', data, '--', process.execPath, '--perf-basic-prof', ...c.args]);
+    const pr = runSync('perf', ['record', '-q', '-g', '-F', '499', '-o', data, '--', process.execPath, '--perf-basic-prof', ...c.args]);
     expect(pr, 0, 'rpmcompose compose under perf record');
-    const rep = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio']);
+    const rep = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none']);
+    // inclusive shares (call graphs): the thread-pool round trips of node:zlib's async mode
+    const incl = runSync('perf', ['report', '-i', data, '--children', '--sort', 'sym', '--stdio', '-g', 'none']);
+    const inclusive = {};
+    for (const l of incl.stdout.split('\n')) {
+      const m = l.match(/^\s+([\d.]+)%\s+([\d.]+)%\s+\[(.)\]\s+(.*)$/);
+      if (!m) continue;
+      const sym = m[4].trim();
+      for (const k of ['uv__work_done', 'uv_queue_work', 'try_to_wake_up', 'deflate', 'futex_wake']) {
+        if (sym === k || (k === 'uv__work_done' && sym.startsWith('uv__work_done'))) inclusive[k] ??= Number(m[1]);
+      }
+      if (/AfterThreadPoolWork/.test(sym) && /ZlibContext/.test(sym)) inclusive.zlibAfterThreadPoolWork ??= Number(m[1]);
+    }
     const rows = [];
     for (const l of rep.stdout.split('\n')) {
-      const m = l.match(/^\s+([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)$/);
+      const m = l.match(/^\s+([\d.]+)%\s+(.+?)\s+\[(.)\]\s+(.*)$/);
       if (m) rows.push({ pct: Number(m[1]), dso: m[2], sym: m[4].trim() });
     }
     const dsoRep = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso', '--stdio']);
@@ -314,12 +356,15 @@ if (PROFILE && !rcError) {
       const m = l.match(/^\s+([\d.]+)%\s+(.*)$/);
       if (m) dsos.push({ pct: Number(m[1]), dso: m[2].trim() });
     }
-    const threads = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'tid', '--stdio']);
+    // --sort pid is per thread (tid:comm); the main thread's tid is the process id (the lowest)
+    const threads = runSync('perf', ['report', '-i', data, '--no-children', '--sort', 'pid', '--stdio']);
     const comms = [];
     for (const l of threads.stdout.split('\n')) {
-      const m = l.match(/^\s+([\d.]+)%\s+(.*)$/);
-      if (m) comms.push({ pct: Number(m[1]), comm: m[2].trim() });
+      const m = l.match(/^\s+([\d.]+)%\s+(\d+):(.*)$/);
+      if (m) comms.push({ pct: Number(m[1]), tid: Number(m[2]), comm: m[3].trim() });
     }
+    const mainTid = Math.min(...comms.map((t) => t.tid));
+    for (const t of comms) t.comm = t.tid === mainTid ? 'main thread' : `thread ${t.tid}`;
     // where the time goes, by kind of work (every thread); the rest is JS, V8 and libc
     const KINDS = [
       ['gzip compression (zlib deflate + crc32)', (r) => r.dso === 'node' && /deflate|longest_match|compress_block|pqdownheap|build_tree|send_tree|scan_tree|gen_bitlen|gen_codes|fill_window|_tr_|crc32|bi_flush|bi_windup|copy_with_crc|adler32/.test(r.sym)],
@@ -340,7 +385,7 @@ if (PROFILE && !rcError) {
       else other += r.pct;
     }
     kinds.push({ kind: 'other (V8 interpreter and builtins, node, libc, addon glue)', pct: other });
-    profile.perf = { data, kinds, symbols: rows.slice(0, 30), dsos: dsos.slice(0, 15), threads: comms };
+    profile.perf = { data, kinds, inclusive, symbols: rows.slice(0, 30), dsos: dsos.slice(0, 15), threads: comms };
   }
 }
 
@@ -391,17 +436,19 @@ out.push(`Machine: ${machine.nproc} × ${machine.cpu}, ${machine.ramGiB} GiB RAM
 if (corpus) out.push(`Corpus: ${corpus.packages} RPMs, ${MB(corpus.rpmBytes)} MB of RPM files, ${MB(corpus.regularBytes)} MB of regular files in their payloads.`, '');
 out.push(`Installed bytes (sum over the images of the resolved packages' installsize): ${MB(INSTALLED)} MB for the 5 images, ${MB(INSTALLED_HALF)} MB for the 3 smaller ones.`, '');
 out.push(`Whole-process figures, ${RUNS} runs per row (\`RUNS=${RUNS}\`), rows interleaved run by run; median (min). CPU = user + sys from GNU time; CPU use = CPU / wall (2.0 = both cores busy).`, '');
-out.push('| measurement | wall (s) | MB/s installed | CPU (s) | CPU use | max RSS (MiB) |', '|---|---:|---:|---:|---:|---:|');
+out.push(`Shared machine: other sessions ran builds and tests at the same time (load average ${load0.map((x) => x.toFixed(1)).join(' ')} before the timed runs, ${load1.map((x) => x.toFixed(1)).join(' ')} after). "Others' CPU" is the CPU time the rest of the machine used during the run (/proc/stat busy time − the run's own CPU): the higher, the more the run was slowed.`, '');
+out.push('| measurement | wall (s) | MB/s installed | CPU (s) | CPU use | max RSS (MiB) | others\' CPU (s) |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const key of Object.keys(LABEL)) {
   const w = stat(key, (s) => s.wall);
-  if (!w) { out.push(`| ${LABEL[key]} | not run | | | | |`); continue; }
+  if (!w) { out.push(`| ${LABEL[key]} | not run | | | | | |`); continue; }
   const inst = INSTALLED_OF[key] ?? INSTALLED;
   const cpu = stat(key, (s) => s.cpu);
   const use = stat(key, (s) => s.cpu / s.wall);
   const rss = stat(key, (s) => s.rss);
-  summary[key] = { wall: w, cpu, use, rss, mbps: { median: inst / 1e6 / w.median, max: inst / 1e6 / w.min }, installed: inst };
+  const others = stat(key, (s) => s.others);
+  summary[key] = { wall: w, cpu, use, rss, others, mbps: { median: inst / 1e6 / w.median, max: inst / 1e6 / w.min }, installed: inst };
   out.push(`| ${LABEL[key]} | ${w.median.toFixed(2)} (${w.min.toFixed(2)}) | ${(inst / 1e6 / w.median).toFixed(1)} (${(inst / 1e6 / w.min).toFixed(1)}) | ` +
-    `${cpu.median.toFixed(1)} | ${use.median.toFixed(2)} | ${MiB(rss.median)} (${MiB(rss.min)}) |`);
+    `${cpu.median.toFixed(1)} | ${use.median.toFixed(2)} | ${MiB(rss.median)} (${MiB(rss.min)}) | ${others.median.toFixed(1)} |`);
 }
 const dw = stat('dnfSeq', (s) => s.dnfWall);
 const tw = stat('dnfSeq', (s) => s.tarWall);
@@ -428,13 +475,20 @@ else if (summary.rcGzip && summary.dnfSeq) {
   out.push(`| memory flat in package size | 3 → 5 images: ${instRatio.toFixed(2)}× the installed bytes → ${rssRatio.toFixed(2)}× the max RSS (${MiB(s.rcHalf.rss.median)} → ${MiB(s.rcGzip.rss.median)} MiB); base → node image: ${instNB.toFixed(2)}× → ${rssNB.toFixed(2)}× (${MiB(s.rcBase.rss.median)} → ${MiB(s.rcNode.rss.median)} MiB) | ${rssRatio < 1.3 && rssNB < 1.3 ? 'met' : '**missed**'} |`);
   out.push(`| both cores used | CPU / wall ${s.rcGzip.use.median.toFixed(2)} (zstd: ${s.rcZstd.use.median.toFixed(2)}) | ${s.rcGzip.use.median >= 1.6 ? 'met' : '**missed**'} |`);
 }
+if (capped) {
+  out.push('', `Heap cap probe (one run): \`node --max-old-space-size=64 bin/rpmcompose.js compose … --image node\` → exit ${capped.status}, ${capped.wall.toFixed(2)} s, max RSS ${MiB(capped.rss)} MiB` +
+    (capped.status ? `:\n\n\`\`\`\n${capped.tail}\n\`\`\`` : '.'));
+}
 if (profile.cpuProf) {
   out.push('', `\`node --cpu-prof\` of one gzip compose (main thread only; ${(profile.cpuProf.totalMs / 1000).toFixed(1)} s sampled), top self time:`, '', '| function | self ms | % |', '|---|---:|---:|');
   for (const t of profile.cpuProf.top.slice(0, 15)) out.push(`| ${t.fn.replaceAll('|', '\\|')} | ${t.ms.toFixed(0)} | ${t.pct.toFixed(1)} |`);
 }
 if (profile.perf) {
-  out.push('', '`perf record -F 499` of one gzip compose (every thread), samples by thread: ' + profile.perf.threads.filter((t) => t.pct >= 0.5).map((t) => `${t.comm} ${t.pct}%`).join(', ') + '.', '', '| work | % of CPU samples |', '|---|---:|');
-  for (const k of profile.perf.kinds) out.push(`| ${k.kind} | ${k.pct.toFixed(1)} |`);
+  const kern = profile.perf.kinds.find((k) => k.kind.startsWith('kernel')).pct;
+  out.push('', '`perf record -g -F 499` of one gzip compose (every thread), samples by thread: ' + profile.perf.threads.filter((t) => t.pct >= 0.5).map((t) => `${t.comm} ${t.pct}%`).join(', ') + '.', '', '| work | % of CPU samples | % of user-space samples |', '|---|---:|---:|');
+  for (const k of profile.perf.kinds) out.push(`| ${k.kind} | ${k.pct.toFixed(1)} | ${k.kind.startsWith('kernel') ? '–' : ((100 * k.pct) / (100 - kern)).toFixed(1)} |`);
+  const inc = profile.perf.inclusive;
+  out.push('', `Inclusive (with callees): main thread's handling of finished thread-pool work (uv__work_done) ${inc.uv__work_done ?? '?'}%, of it node:zlib's AfterThreadPoolWork ${inc.zlibAfterThreadPoolWork ?? '?'}%; queueing work (uv_queue_work) ${inc.uv_queue_work ?? '?'}%; waking threads (try_to_wake_up) ${inc.try_to_wake_up ?? '?'}%, futex_wake ${inc.futex_wake ?? '?'}%.`);
   out.push('', 'Top symbols: ' + profile.perf.symbols.slice(0, 12).map((t) => `${t.sym} (${t.dso}) ${t.pct}%`).join(', ') + '.');
 }
 out.push('', `Commands ($WORK = ${relative(ROOT, W)}; fresh output dir / install root before every run; the rpmcompose cache holds repo metadata and the RPMs, the dnf cachedir its metadata; RPMs are read from the file:// repo by both):`, '', '```', `# $WORK/dnf.conf: ${readFileSync(DNF_CONF, 'utf8').trim().split('\n').join(' ')}`);
@@ -443,5 +497,5 @@ for (const k of ['rcGzip', 'rcZstd', 'rcHalf', 'rcBase', 'rcNode']) out.push(com
 out.push(...commands.dnf, '```');
 
 console.log(out.join('\n'));
-writeFileSync(join(BENCH_DIR, 'bench-compose.json'), JSON.stringify({ machine, runs: RUNS, installed: { full: INSTALLED, half: INSTALLED_HALF }, images: FULL, half: HALF, lanes: LANES, dnfCounts, samples, summary, sizes, profile, commands, rpmcomposeError: rcError }, null, 2) + '\n');
+writeFileSync(join(BENCH_DIR, 'bench-compose.json'), JSON.stringify({ machine, loadavg: { before: load0, after: load1 }, capped, runs: RUNS, installed: { full: INSTALLED, half: INSTALLED_HALF }, images: FULL, half: HALF, lanes: LANES, dnfCounts, samples, summary, sizes, profile, commands, rpmcomposeError: rcError }, null, 2) + '\n');
 log(`raw figures: ${join(BENCH_DIR, 'bench-compose.json')}`);

@@ -80,7 +80,28 @@ async function* chunks(sources: LayerSource[], plan: LayerPlan): AsyncGenerator<
   }
 }
 
-/** The layer's tar, produced as the consumer reads it. */
+/** Joins small pieces (512-byte headers, paddings, short files) into ~256 KiB chunks. */
+async function* coalesce(pieces: AsyncIterable<Buffer>, target = 256 * 1024): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const p of pieces) {
+    if (p.length === 0) continue;
+    pending.push(p);
+    size += p.length;
+    if (size >= target) {
+      yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size) yield Buffer.concat(pending, size);
+}
+
+/**
+ * The layer's tar, produced as the consumer reads it, in large chunks: every write into
+ * the compressor is a trip to zlib's thread pool, so fewer, bigger writes keep both the
+ * main thread and the pool busy.
+ */
 export function layerTar(sources: LayerSource[], plan: LayerPlan): Readable {
-  return Readable.from(chunks(sources, plan), { objectMode: false });
+  return Readable.from(coalesce(chunks(sources, plan)), { objectMode: false });
 }

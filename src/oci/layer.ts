@@ -80,7 +80,8 @@ const GZIP_OS_UNIX = 3;
 
 /** node zlib gzip (no name, mtime 0), then a pass that fixes the header's OS byte. */
 export function deterministicGzip(level: number): [Transform, Transform] {
-  const gz = zlib.createGzip({ level });
+  // Large chunks: each zlib write is one round trip to the thread pool.
+  const gz = zlib.createGzip({ level, chunkSize: 256 * 1024 });
   let offset = 0;
   const fixHeader = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {

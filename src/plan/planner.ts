@@ -16,6 +16,9 @@ import type { ArchPlan, ImageFigures, PlanInput, PlannedLayer, Trade } from './t
 /** Docker refuses more than 125 layers, overlayfs stacks 128. */
 export const MAX_LAYERS_LIMIT = 120;
 
+/** Packages smaller than this never get a layer of their own when an image has budget to spare. */
+export const SPLIT_MIN_BYTES = 1 << 20;
+
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function layerId(keys: string[]): string {
@@ -99,10 +102,32 @@ export function planLayers(input: PlanInput): ArchPlan {
 
   // One global order: most shared lowest, then least recently changed, then by id.
   const changed = (keys: string[]) => median(keys.map((k) => input.packages.get(k)?.changed ?? 0));
+  // Budget to spare: an image's largest own packages get layers of their own, so an
+  // update of one re-pulls it alone and an update of another does not re-pull it. Chosen
+  // by size, ties by name, so a new build of a package keeps the split as it was.
+  const final = groups();
+  const used = new Map(names.map((n) => [n, 0]));
+  for (const g of final) for (const i of g.images) used.set(i, used.get(i)! + 1);
+  const split: typeof final = [];
+  for (const g of final) {
+    if (g.images.length !== 1) continue;
+    const image = g.images[0]!;
+    let free = input.maxLayers - used.get(image)!;
+    const pkgName = (k: string) => input.packages.get(k)?.name ?? k;
+    const big = g.packages
+      .filter((k) => size(k) >= SPLIT_MIN_BYTES)
+      .sort((a, b) => size(b) - size(a) || cmp(pkgName(a), pkgName(b)));
+    for (const k of big) {
+      if (free <= 0 || g.packages.length <= 1) break;
+      g.packages.splice(g.packages.indexOf(k), 1);
+      split.push({ images: [image], packages: [k] });
+      free--;
+    }
+  }
   // Two layers with the same packages (an image's own layer after trades can equal
   // another's) are one layer for both.
   const byId = new Map<string, PlannedLayer & { changed: number }>();
-  for (const g of groups()) {
+  for (const g of [...final, ...split]) {
     const packages = [...new Set(g.packages)].sort(cmp);
     const id = layerId(packages);
     const same = byId.get(id);

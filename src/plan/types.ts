@@ -4,6 +4,8 @@
 export interface PlanPackage {
   /** Identity of the exact package: its checksum. */
   key: string;
+  /** The package name: what stays the same across its updates. */
+  name: string;
   nevra: string;
   /** Installed bytes (the estimate before building; what a layer holding it adds). */
   size: number;
