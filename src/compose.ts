@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { layerTar, planLayer, readPackagedFiles, type LayerPlan, type LayerSource } from './build/index.js';
+import { planLayer, readPackagedFiles, type LayerPlan, type LayerSource } from './build/index.js';
 import { idMap, type IdMap } from './build/users.js';
 import type { ImageDef } from './config/types.js';
 import { BuildError, OciError } from './errors.js';
@@ -12,7 +12,6 @@ import {
   BlobStore,
   canonicalJson,
   checkLayoutDir,
-  compressLayer,
   writeDockerArchive,
   writeFileAtomic,
   writeImage,
@@ -27,7 +26,7 @@ import {
 import { planCompose, type ComposeResolution } from './pipeline.js';
 import type { ArchPlan, PlannedLayer } from './plan/index.js';
 import { fetchPackages, type PackageRepo } from './repo/index.js';
-import { zstdCompressor } from './rpm/decompress.js';
+import { LayerPool } from './layer-pool.js';
 import { readRpm } from './rpm/package.js';
 import { S_IFDIR, S_IFMT } from './build/plan.js';
 import type { ResolvedPackage } from './solve/index.js';
@@ -166,84 +165,95 @@ export async function buildImages(res: ComposeResolution, opts: BuildOptions): P
   const indexDir = path.join(opts.cacheDir, 'layers', 'index');
   await mkdir(indexDir, { recursive: true });
   const images: BuiltImage[] = [];
-  for (const plan of plans) {
-    const names = Object.keys(plan.images);
-    // Per image: its ids, the directories its packages own, and an rpm-style check of
-    // the whole set for file conflicts (layers alone would not see them all).
-    const ids = new Map<string, IdMap>();
-    const ownedDirs = new Map<string, Set<string>>();
-    for (const name of names) {
-      const src = sources(res.images[name]![plan.arch]!.packages);
-      const idm = await imageIds(src);
-      ids.set(name, idm);
-      ownedDirs.set(name, new Set(src.flatMap((s) => s.header.files.filter((f) => (f.mode & S_IFMT) === S_IFDIR).map((f) => f.path))));
-      planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime: 0, arch: plan.arch });
-      if (idm.unknown().length && opts.strictOwners) {
-        throw new BuildError('BUILD_OWNERS', `${name} (${plan.arch}): owners not in the image's /etc/passwd or /etc/group: ${idm.unknown().join(', ')}`);
-      }
-    }
-
-    const built = await bounded(plan.layers, 2, async (pl: PlannedLayer): Promise<{ layer: Layer; cached: boolean }> => {
-      const src = sources(pl.packages);
-      // A directory some image of this layer owns elsewhere is left to the layer that holds it.
-      const imageDirs = new Set(pl.images.flatMap((i) => [...ownedDirs.get(i)!]));
-      const idm = ids.get(pl.images[0]!)!;
-      const mtime = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
-      const layerPlan = planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime, arch: plan.arch, imageDirs });
-      for (const other of pl.images.slice(1)) {
-        const o = ids.get(other)!;
-        const clash = layerPlan.entries.find((e) => o.uid(e.uname) !== e.uid || o.gid(e.gname) !== e.gid);
-        if (clash) {
-          throw new BuildError('BUILD_SHARED_OWNERS', `${clash.path}: images ${pl.images[0]} and ${other} map its owner ${clash.uname}:${clash.gname} to different ids`);
+  // Layers are built in worker threads, as many at once as there are cores.
+  const pool = new LayerPool();
+  try {
+    for (const plan of plans) {
+      const names = Object.keys(plan.images);
+      // Per image: its ids, the directories its packages own, and an rpm-style check of
+      // the whole set for file conflicts (layers alone would not see them all).
+      const ids = new Map<string, IdMap>();
+      const ownedDirs = new Map<string, Set<string>>();
+      for (const name of names) {
+        const src = sources(res.images[name]![plan.arch]!.packages);
+        const idm = await imageIds(src);
+        ids.set(name, idm);
+        ownedDirs.set(name, new Set(src.flatMap((s) => s.header.files.filter((f) => (f.mode & S_IFMT) === S_IFDIR).map((f) => f.path))));
+        planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime: 0, arch: plan.arch });
+        if (idm.unknown().length && opts.strictOwners) {
+          throw new BuildError('BUILD_OWNERS', `${name} (${plan.arch}): owners not in the image's /etc/passwd or /etc/group: ${idm.unknown().join(', ')}`);
         }
       }
-      const key = layerKey(pl.packages, layerPlan, opts);
-      const indexFile = path.join(indexDir, `${key}.json`);
-      try {
-        const layer = JSON.parse(await readFile(indexFile, 'utf8')) as Layer;
-        if (await store.has(layer.descriptor.digest)) return { layer, cached: true };
-      } catch {
-        // not built yet
-      }
-      log(`building layer of ${src.length} packages (${plan.arch}) for ${pl.images.join(', ')}`);
-      const layer = await compressLayer(layerTar(src, layerPlan), store, {
-        compression: opts.compression,
-        level: opts.level,
-        compressor: opts.compression === 'zstd' ? () => zstdCompressor(opts.level ?? 3) : undefined,
-        history: `rpm packages: ${src.map(label).join(' ')}`,
-      });
-      await writeFileAtomic(indexFile, JSON.stringify(layer));
-      return { layer, cached: false };
-    });
-    const byId = new Map(plan.layers.map((l, i) => [l.id, { planned: l, ...built[i]! }]));
 
-    for (const name of names) {
-      const def = res.compose.images[name]!;
-      const pkgs = res.images[name]![plan.arch]!.packages;
-      const src = sources(pkgs);
-      const stack = plan.images[name]!.map((id) => byId.get(id)!);
-      const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
-      const written = await writeImage(store, { arch: plan.arch, config: containerConfig(def), created, layers: stack.map((s) => s.layer) });
-      const fig = plan.figures.images[name]!;
-      images.push({
-        name,
-        arch: plan.arch,
-        manifest: written.manifest,
-        layers: stack.map((s) => ({
-          digest: s.layer.descriptor.digest,
-          diffId: s.layer.diffId,
-          size: s.layer.descriptor.size,
-          uncompressedSize: s.layer.uncompressedSize,
-          packages: s.planned.packages.length,
-          images: s.planned.images,
-          cached: s.cached,
-        })),
-        packages: pkgs.length,
-        repull: { worst: fig.repullWorst, median: fig.repullMedian },
-        unknownOwners: ids.get(name)!.unknown(),
-        scriptlets: Object.fromEntries(src.filter((s) => s.header.scriptlets.length).map((s) => [label(s), s.header.scriptlets])),
+      // Largest first: the biggest layer is the critical path, it must not start last.
+      const bySize = [...plan.layers].sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
+      const builtBySize = await bounded(bySize, pool.size, async (pl: PlannedLayer): Promise<{ layer: Layer; cached: boolean }> => {
+        const src = sources(pl.packages);
+        // A directory some image of this layer owns elsewhere is left to the layer that holds it.
+        const imageDirs = new Set(pl.images.flatMap((i) => [...ownedDirs.get(i)!]));
+        const idm = ids.get(pl.images[0]!)!;
+        const mtime = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+        const layerPlan = planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime, arch: plan.arch, imageDirs });
+        for (const other of pl.images.slice(1)) {
+          const o = ids.get(other)!;
+          const clash = layerPlan.entries.find((e) => o.uid(e.uname) !== e.uid || o.gid(e.gname) !== e.gid);
+          if (clash) {
+            throw new BuildError('BUILD_SHARED_OWNERS', `${clash.path}: images ${pl.images[0]} and ${other} map its owner ${clash.uname}:${clash.gname} to different ids`);
+          }
+        }
+        const key = layerKey(pl.packages, layerPlan, opts);
+        const indexFile = path.join(indexDir, `${key}.json`);
+        try {
+          const layer = JSON.parse(await readFile(indexFile, 'utf8')) as Layer;
+          if (await store.has(layer.descriptor.digest)) return { layer, cached: true };
+        } catch {
+          // not built yet
+        }
+        log(`building layer of ${src.length} packages (${plan.arch}) for ${pl.images.join(', ')}`);
+        const layer = await pool.build({
+          sources: src,
+          plan: layerPlan,
+          storeRoot: store.root,
+          compression: opts.compression,
+          level: opts.level,
+          history: `rpm packages: ${src.map(label).join(' ')}`,
+        });
+        await writeFileAtomic(indexFile, JSON.stringify(layer));
+        return { layer, cached: false };
       });
+      const byId = new Map(bySize.map((l, i) => [l.id, { planned: l, ...builtBySize[i]! }]));
+
+      for (const name of names) {
+        const def = res.compose.images[name]!;
+        const pkgs = res.images[name]![plan.arch]!.packages;
+        const src = sources(pkgs);
+        const stack = plan.images[name]!.map((id) => byId.get(id)!);
+        const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+        const written = await writeImage(store, { arch: plan.arch, config: containerConfig(def), created, layers: stack.map((s) => s.layer) });
+        const fig = plan.figures.images[name]!;
+        images.push({
+          name,
+          arch: plan.arch,
+          manifest: written.manifest,
+          layers: stack.map((s) => ({
+            digest: s.layer.descriptor.digest,
+            diffId: s.layer.diffId,
+            size: s.layer.descriptor.size,
+            uncompressedSize: s.layer.uncompressedSize,
+            packages: s.planned.packages.length,
+            images: s.planned.images,
+            cached: s.cached,
+          })),
+          packages: pkgs.length,
+          repull: { worst: fig.repullWorst, median: fig.repullMedian },
+          unknownOwners: ids.get(name)!.unknown(),
+          scriptlets: Object.fromEntries(src.filter((s) => s.header.scriptlets.length).map((s) => [label(s), s.header.scriptlets])),
+        });
+      }
     }
+
+  } finally {
+    await pool.close();
   }
 
   const refs: Ref[] = [];
