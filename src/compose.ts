@@ -211,7 +211,8 @@ export async function buildImages(res: ComposeResolution, opts: BuildOptions): P
         }
         log(`building layer of ${src.length} packages (${plan.arch}) for ${pl.images.join(', ')}`);
         const layer = await pool.build({
-          sources: src,
+          // The header blob is for an rpmdb, not for the layer: not worth copying to a worker.
+          sources: src.map((x) => ({ file: x.file, header: { ...x.header, headerBlob: Buffer.alloc(0) } })),
           plan: layerPlan,
           storeRoot: store.root,
           compression: opts.compression,

@@ -27,7 +27,6 @@ parentPort?.on('message', async (msg: { id: number; job: LayerJob }) => {
   const { id, job } = msg;
   try {
     // Structured clone hands Buffers over as Uint8Arrays: make them Buffers again.
-    for (const s of job.sources) s.header.headerBlob = Buffer.alloc(0);
     for (const e of job.plan.entries) if (e.kind === 'file' && e.caps) e.caps = Buffer.from(e.caps);
     const store = await BlobStore.open(job.storeRoot);
     const layer = await compressLayer(layerTar(job.sources, job.plan), store, {
