@@ -26,6 +26,7 @@ import {
   writeOciArchive,
   type Descriptor,
   type Layer,
+  parallelGzip,
 } from '../src/oci/index.js';
 
 const tmps: string[] = [];
@@ -429,5 +430,36 @@ describe('archives', () => {
     await writeDockerArchive(file, store, { name: 'hello:1.0', manifestDesc: b.single });
     assert.deepEqual(skopeo(`docker-archive:${file}`).Layers, b.layers.map((l) => l.diffId));
     run('skopeo', ['--insecure-policy', 'copy', '-q', `docker-archive:${file}`, `dir:${path.join(tmp(), 'copy')}`]);
+  });
+});
+
+describe('parallel gzip', () => {
+  // 3.5 MiB: three full 1 MiB blocks and a short last one, half compressible text, half noise.
+  const input = Buffer.concat(
+    Array.from({ length: 7 }, (_, i) =>
+      i % 2 ? createHash('sha512').update(String(i)).digest().toString('hex').repeat(2048).slice(0, 512 * 1024) : Buffer.from(Array.from({ length: 512 * 1024 }, (_, j) => (j * 7919 + i) % 251)),
+    ).map((b) => Buffer.from(b)),
+  );
+  const gz = async (data: Buffer, level: number) => {
+    const chunks: Buffer[] = [];
+    for await (const c of Readable.from([data.subarray(0, 1000), data.subarray(1000)]).pipe(parallelGzip(level))) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+
+  test('one gzip member that gunzip and gzip -t read back, byte-identical on every run', async () => {
+    for (const level of [1, 6]) {
+      const a = await gz(input, level);
+      assert.deepEqual(zlib.gunzipSync(a), input);
+      assert.deepEqual(await gz(input, level), a);
+      const check = spawnSync('gzip', ['-t'], { input: a });
+      assert.equal(check.status, 0, String(check.stderr));
+      // Priming each block with the previous 32 KiB keeps it close to one deflate stream.
+      const single = zlib.gzipSync(input, { level });
+      assert.ok(a.length < single.length * 1.02, `${a.length} vs ${single.length}`);
+    }
+  });
+
+  test('empty input is a valid empty gzip', async () => {
+    assert.deepEqual(zlib.gunzipSync(await gz(Buffer.alloc(0), 1)), Buffer.alloc(0));
   });
 });

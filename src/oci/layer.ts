@@ -42,12 +42,10 @@ export interface CompressOptions {
  * Streams an uncompressed tar through a hash (diffID), the compressor, and a hash
  * (digest) into the store. Nothing is buffered whole.
  *
- * Reproducibility: gzip output comes from Node's bundled zlib with no file name and
- * mtime 0; the header's OS byte (which zlib sets from the build platform: 3 on Unix,
- * other values on Windows/macOS builds) is forced to 3, and the XFL byte follows the
- * level. The deflate bytes themselves depend on the zlib build (Node's bundled zlib
- * differs from the system's and between versions), so compressed digests are stable
- * for one Node version; diffIDs are stable everywhere.
+ * Reproducibility: gzip is written by parallelGzip, with a fixed header (no name, mtime
+ * 0, OS byte 3, XFL from the level) and fixed 1 MiB blocks. The deflate bytes depend on
+ * the zlib build (Node's bundled zlib differs from the system's and between versions),
+ * so compressed digests are stable for one Node version; diffIDs are stable everywhere.
  */
 export async function compressLayer(tar: Readable, store: BlobStore, opts: CompressOptions): Promise<Layer> {
   let compressor: Transform[];
@@ -56,7 +54,7 @@ export async function compressLayer(tar: Readable, store: BlobStore, opts: Compr
     if (!Number.isInteger(level) || level < 1 || level > 9) {
       throw new OciError('OCI_COMPRESSION', `gzip level must be an integer from 1 to 9, got ${level}`);
     }
-    compressor = deterministicGzip(level);
+    compressor = [parallelGzip(level)];
   } else if (opts.compression === 'zstd') {
     if (!opts.compressor) {
       throw new OciError(
@@ -78,20 +76,79 @@ export async function compressLayer(tar: Readable, store: BlobStore, opts: Compr
 /** GZIP_OS_UNIX: the value written at header offset 9 whatever the platform. */
 const GZIP_OS_UNIX = 3;
 
-/** node zlib gzip (no name, mtime 0), then a pass that fixes the header's OS byte. */
-export function deterministicGzip(level: number): [Transform, Transform] {
-  // Large chunks: each zlib write is one round trip to the thread pool.
-  const gz = zlib.createGzip({ level, chunkSize: 256 * 1024 });
-  let offset = 0;
-  const fixHeader = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      if (offset <= 9 && offset + chunk.length > 9) {
-        chunk = Buffer.from(chunk);
-        chunk[9 - offset] = GZIP_OS_UNIX;
+/** Uncompressed bytes per independently compressed block. */
+const GZIP_BLOCK = 1 << 20;
+/** deflate's window: each block is primed with the previous block's last 32 KiB. */
+const DEFLATE_WINDOW = 32 * 1024;
+
+function deflateBlock(data: Buffer, level: number, dictionary: Buffer | undefined, last: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    zlib.deflateRaw(
+      data,
+      { level, ...(dictionary ? { dictionary } : {}), finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH },
+      (err, out) => (err ? reject(err) : resolve(out)),
+    ),
+  );
+}
+
+/**
+ * gzip in parallel blocks, as pigz does: the input is cut into 1 MiB blocks, each
+ * deflated on zlib's thread pool with the previous block's last 32 KiB as dictionary and
+ * ended by a sync flush (the last one by a final block), and the raw streams are joined
+ * under one gzip header and trailer (CRC-32 and size of the whole input). One member, so
+ * any gunzip reads it; the bytes depend only on the input, the level and the zlib build,
+ * so they are deterministic; and a large layer compresses on every core.
+ */
+export function parallelGzip(level: number, concurrency = 4): Transform {
+  let pending: Buffer[] = [];
+  let pendingSize = 0;
+  let previous: Buffer | undefined;
+  let crc = 0;
+  let size = 0;
+  let started = false;
+  const inflight: Promise<Buffer>[] = [];
+  const dispatch = (data: Buffer, last: boolean) => {
+    const dictionary = previous && previous.length ? previous.subarray(Math.max(0, previous.length - DEFLATE_WINDOW)) : undefined;
+    inflight.push(deflateBlock(data, level, dictionary, last));
+    crc = zlib.crc32(data, crc);
+    size += data.length;
+    previous = data;
+  };
+  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level === 1 ? 4 : 0, GZIP_OS_UNIX]);
+  return new Transform({
+    async transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      try {
+        if (!started) this.push(header);
+        started = true;
+        pending.push(chunk);
+        pendingSize += chunk.length;
+        while (pendingSize >= GZIP_BLOCK) {
+          const all = Buffer.concat(pending, pendingSize);
+          dispatch(all.subarray(0, GZIP_BLOCK), false);
+          pending = [all.subarray(GZIP_BLOCK)];
+          pendingSize = all.length - GZIP_BLOCK;
+          // Keep `concurrency` blocks in flight; emit finished ones in order.
+          while (inflight.length >= concurrency) this.push(await inflight.shift()!);
+        }
+        cb();
+      } catch (err) {
+        cb(err as Error);
       }
-      offset += chunk.length;
-      cb(null, chunk);
+    },
+    async flush(cb: TransformCallback) {
+      try {
+        if (!started) this.push(header);
+        started = true;
+        dispatch(Buffer.concat(pending, pendingSize), true);
+        while (inflight.length) this.push(await inflight.shift()!);
+        const trailer = Buffer.alloc(8);
+        trailer.writeUInt32LE(crc >>> 0, 0);
+        trailer.writeUInt32LE(size % 2 ** 32, 4);
+        this.push(trailer);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
     },
   });
-  return [gz, fixHeader];
 }
