@@ -26,10 +26,9 @@ import {
 import { planCompose, type ComposeResolution } from './pipeline.js';
 import type { ArchPlan, PlannedLayer } from './plan/index.js';
 import { fetchPackages, type PackageRepo } from './repo/index.js';
-import { LayerPool } from './layer-pool.js';
+import { LAYER_WORKERS, LayerPool } from './layer-pool.js';
 import { readRpm } from './rpm/package.js';
 import { S_IFDIR, S_IFMT } from './build/plan.js';
-import type { ResolvedPackage } from './solve/index.js';
 
 export type OutputFormat = 'oci' | 'oci-archive' | 'docker-archive';
 
@@ -120,26 +119,28 @@ async function imageIds(sources: LayerSource[]): Promise<IdMap> {
   return idMap(files.get('/etc/passwd')?.toString('utf8'), files.get('/etc/group')?.toString('utf8'));
 }
 
-export async function buildImages(res: ComposeResolution, opts: BuildOptions): Promise<BuildReport> {
-  const log = opts.log ?? (() => {});
+/** The plans of the arches asked for, checked against what the output format can hold. */
+function selectPlans(res: ComposeResolution, opts: BuildOptions): ArchPlan[] {
   const plans = planCompose(res).filter((p) => !opts.arch || p.arch === opts.arch);
   if (opts.arch && plans.length === 0) throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch}`);
-  const jobs = plans.flatMap((p) => Object.keys(p.images).map((name) => ({ name, arch: p.arch, packages: res.images[name]![p.arch]!.packages })));
   if (opts.format === 'docker-archive') {
     const arches = plans.map((p) => p.arch);
     if (arches.length > 1) throw new OciError('OCI_MULTIARCH', `a docker-archive holds one arch; this compose has ${arches.join(', ')}: pick one with --arch`);
-    const names = [...new Set(jobs.map((j) => j.name))];
+    const names = [...new Set(plans.flatMap((p) => Object.keys(p.images)))];
     if (names.length > 1) throw new OciError('OCI_DOCKER_IMAGES', `a docker-archive holds one image here; this compose has ${names.join(', ')}: pick one with --image`);
   }
-  if (opts.format === 'oci') await checkLayoutDir(path.resolve(opts.output));
+  return plans;
+}
 
-  // Packages: every arch's from its own repos, each RPM fetched once, verified.
+/** Every package of the plans in the host cache (each arch from its own repos), with its header. */
+async function fetchSources(res: ComposeResolution, plans: ArchPlan[], opts: BuildOptions): Promise<Map<string, LayerSource>> {
+  const log = opts.log ?? (() => {});
   const files = new Map<string, string>();
   for (const plan of plans) {
     const repos = new Map<string, PackageRepo>(res.repos[plan.arch]!.map((r) => [r.source.id, { ...r.source, url: r.metadata.url }]));
     let last = 0;
     const got = await fetchPackages(
-      jobs.filter((j) => j.arch === plan.arch).flatMap((j) => j.packages),
+      Object.keys(plan.images).flatMap((name) => res.images[name]![plan.arch]!.packages),
       repos,
       {
         cacheDir: opts.cacheDir,
@@ -155,82 +156,111 @@ export async function buildImages(res: ComposeResolution, opts: BuildOptions): P
     );
     for (const [k, v] of got) files.set(k, v);
   }
-  const sourceOf = new Map<string, LayerSource>();
+  const sources = new Map<string, LayerSource>();
   await bounded([...files], 8, async ([checksum, file]) => {
-    sourceOf.set(checksum, { header: (await readRpm(file)).header, file });
+    sources.set(checksum, { header: (await readRpm(file)).header, file });
   });
-  const sources = (pkgs: ResolvedPackage[] | string[]) => pkgs.map((p) => sourceOf.get(typeof p === 'string' ? p : p.checksum)!);
+  return sources;
+}
 
+/** What every layer of an image must agree on: its ids and the directories its packages own. */
+interface ImageFacts {
+  ids: IdMap;
+  ownedDirs: Set<string>;
+}
+
+/** Per image: ids from its own passwd/group, owned directories, and rpm's file-conflict check over the whole set. */
+async function imageFacts(name: string, arch: string, src: LayerSource[], res: ComposeResolution, opts: BuildOptions): Promise<ImageFacts> {
+  const ids = await imageIds(src);
+  const ownedDirs = new Set(src.flatMap((s) => s.header.files.filter((f) => (f.mode & S_IFMT) === S_IFDIR).map((f) => f.path)));
+  // Layers alone would not see a conflict between packages in two of them.
+  planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids, mtime: 0, arch });
+  if (ids.unknown().length && opts.strictOwners) {
+    throw new BuildError('BUILD_OWNERS', `${name} (${arch}): owners not in the image's /etc/passwd or /etc/group: ${ids.unknown().join(', ')}`);
+  }
+  return { ids, ownedDirs };
+}
+
+interface LayerBuilder {
+  store: BlobStore;
+  indexDir: string;
+  pool: () => LayerPool;
+}
+
+/** One planned layer: from the host cache when built before, else built in a worker. */
+async function buildLayer(
+  pl: PlannedLayer,
+  arch: string,
+  src: LayerSource[],
+  facts: Map<string, ImageFacts>,
+  res: ComposeResolution,
+  b: LayerBuilder,
+  opts: BuildOptions,
+): Promise<{ layer: Layer; cached: boolean }> {
+  // A directory some image of this layer owns elsewhere is left to the layer that holds it.
+  const imageDirs = new Set(pl.images.flatMap((i) => [...facts.get(i)!.ownedDirs]));
+  const ids = facts.get(pl.images[0]!)!.ids;
+  const mtime = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+  const layerPlan = planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids, mtime, arch, imageDirs });
+  for (const other of pl.images.slice(1)) {
+    const o = facts.get(other)!.ids;
+    const clash = layerPlan.entries.find((e) => o.uid(e.uname) !== e.uid || o.gid(e.gname) !== e.gid);
+    if (clash) {
+      throw new BuildError('BUILD_SHARED_OWNERS', `${clash.path}: images ${pl.images[0]} and ${other} map its owner ${clash.uname}:${clash.gname} to different ids`);
+    }
+  }
+  const indexFile = path.join(b.indexDir, `${layerKey(pl.packages, layerPlan, opts)}.json`);
+  try {
+    const layer = JSON.parse(await readFile(indexFile, 'utf8')) as Layer;
+    if (await b.store.has(layer.descriptor.digest)) return { layer, cached: true };
+  } catch {
+    // not built yet
+  }
+  opts.log?.(`building layer of ${src.length} packages (${arch}) for ${pl.images.join(', ')}`);
+  const layer = await b.pool().build({
+    // The header blob is for an rpmdb, not for the layer: not worth copying to a worker.
+    sources: src.map((x) => ({ file: x.file, header: { ...x.header, headerBlob: Buffer.alloc(0) } })),
+    plan: layerPlan,
+    storeRoot: b.store.root,
+    compression: opts.compression,
+    level: opts.level,
+    history: `rpm packages: ${src.map(label).join(' ')}`,
+  });
+  await writeFileAtomic(indexFile, JSON.stringify(layer));
+  return { layer, cached: false };
+}
+
+export async function buildImages(res: ComposeResolution, opts: BuildOptions): Promise<BuildReport> {
+  const plans = selectPlans(res, opts);
+  if (opts.format === 'oci') await checkLayoutDir(path.resolve(opts.output));
+  const sourceOf = await fetchSources(res, plans, opts);
+  const sources = (keys: string[]) => keys.map((k) => sourceOf.get(k)!);
   const store = await BlobStore.open(path.join(opts.cacheDir, 'layers'));
   const indexDir = path.join(opts.cacheDir, 'layers', 'index');
   await mkdir(indexDir, { recursive: true });
+  // Worker threads build the layers, as many at once as there are cores; none are
+  // started when every layer comes from the cache.
+  let pool: LayerPool | undefined;
+  const builder: LayerBuilder = { store, indexDir, pool: () => (pool ??= new LayerPool()) };
+
   const images: BuiltImage[] = [];
-  // Layers are built in worker threads, as many at once as there are cores.
-  const pool = new LayerPool();
   try {
     for (const plan of plans) {
       const names = Object.keys(plan.images);
-      // Per image: its ids, the directories its packages own, and an rpm-style check of
-      // the whole set for file conflicts (layers alone would not see them all).
-      const ids = new Map<string, IdMap>();
-      const ownedDirs = new Map<string, Set<string>>();
-      for (const name of names) {
-        const src = sources(res.images[name]![plan.arch]!.packages);
-        const idm = await imageIds(src);
-        ids.set(name, idm);
-        ownedDirs.set(name, new Set(src.flatMap((s) => s.header.files.filter((f) => (f.mode & S_IFMT) === S_IFDIR).map((f) => f.path))));
-        planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime: 0, arch: plan.arch });
-        if (idm.unknown().length && opts.strictOwners) {
-          throw new BuildError('BUILD_OWNERS', `${name} (${plan.arch}): owners not in the image's /etc/passwd or /etc/group: ${idm.unknown().join(', ')}`);
-        }
-      }
+      const keysOf = (name: string) => res.images[name]![plan.arch]!.packages.map((p) => p.checksum);
+      const facts = new Map<string, ImageFacts>();
+      for (const name of names) facts.set(name, await imageFacts(name, plan.arch, sources(keysOf(name)), res, opts));
 
       // Largest first: the biggest layer is the critical path, it must not start last.
       const bySize = [...plan.layers].sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
-      const builtBySize = await bounded(bySize, pool.size, async (pl: PlannedLayer): Promise<{ layer: Layer; cached: boolean }> => {
-        const src = sources(pl.packages);
-        // A directory some image of this layer owns elsewhere is left to the layer that holds it.
-        const imageDirs = new Set(pl.images.flatMap((i) => [...ownedDirs.get(i)!]));
-        const idm = ids.get(pl.images[0]!)!;
-        const mtime = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
-        const layerPlan = planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids: idm, mtime, arch: plan.arch, imageDirs });
-        for (const other of pl.images.slice(1)) {
-          const o = ids.get(other)!;
-          const clash = layerPlan.entries.find((e) => o.uid(e.uname) !== e.uid || o.gid(e.gname) !== e.gid);
-          if (clash) {
-            throw new BuildError('BUILD_SHARED_OWNERS', `${clash.path}: images ${pl.images[0]} and ${other} map its owner ${clash.uname}:${clash.gname} to different ids`);
-          }
-        }
-        const key = layerKey(pl.packages, layerPlan, opts);
-        const indexFile = path.join(indexDir, `${key}.json`);
-        try {
-          const layer = JSON.parse(await readFile(indexFile, 'utf8')) as Layer;
-          if (await store.has(layer.descriptor.digest)) return { layer, cached: true };
-        } catch {
-          // not built yet
-        }
-        log(`building layer of ${src.length} packages (${plan.arch}) for ${pl.images.join(', ')}`);
-        const layer = await pool.build({
-          // The header blob is for an rpmdb, not for the layer: not worth copying to a worker.
-          sources: src.map((x) => ({ file: x.file, header: { ...x.header, headerBlob: Buffer.alloc(0) } })),
-          plan: layerPlan,
-          storeRoot: store.root,
-          compression: opts.compression,
-          level: opts.level,
-          history: `rpm packages: ${src.map(label).join(' ')}`,
-        });
-        await writeFileAtomic(indexFile, JSON.stringify(layer));
-        return { layer, cached: false };
-      });
-      const byId = new Map(bySize.map((l, i) => [l.id, { planned: l, ...builtBySize[i]! }]));
+      const built = await bounded(bySize, LAYER_WORKERS, (pl) => buildLayer(pl, plan.arch, sources(pl.packages), facts, res, builder, opts));
+      const byId = new Map(bySize.map((l, i) => [l.id, { planned: l, ...built[i]! }]));
 
       for (const name of names) {
-        const def = res.compose.images[name]!;
-        const pkgs = res.images[name]![plan.arch]!.packages;
-        const src = sources(pkgs);
+        const src = sources(keysOf(name));
         const stack = plan.images[name]!.map((id) => byId.get(id)!);
         const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
-        const written = await writeImage(store, { arch: plan.arch, config: containerConfig(def), created, layers: stack.map((s) => s.layer) });
+        const written = await writeImage(store, { arch: plan.arch, config: containerConfig(res.compose.images[name]!), created, layers: stack.map((s) => s.layer) });
         const fig = plan.figures.images[name]!;
         images.push({
           name,
@@ -245,16 +275,15 @@ export async function buildImages(res: ComposeResolution, opts: BuildOptions): P
             images: s.planned.images,
             cached: s.cached,
           })),
-          packages: pkgs.length,
+          packages: src.length,
           repull: { worst: fig.repullWorst, median: fig.repullMedian },
-          unknownOwners: ids.get(name)!.unknown(),
+          unknownOwners: facts.get(name)!.ids.unknown(),
           scriptlets: Object.fromEntries(src.filter((s) => s.header.scriptlets.length).map((s) => [label(s), s.header.scriptlets])),
         });
       }
     }
-
   } finally {
-    await pool.close();
+    await pool?.close();
   }
 
   const refs: Ref[] = [];

@@ -16,13 +16,16 @@ function revive(e: SerializedError): Error {
   return err;
 }
 
+/** Layers built at once: one per core, at most 4 (memory grows with each worker). */
+export const LAYER_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
+
 export class LayerPool {
   private readonly workers: Worker[];
   private readonly idle: Worker[];
   private readonly waiting: ((w: Worker) => void)[] = [];
   private next = 0;
 
-  constructor(size = Math.max(1, Math.min(4, os.availableParallelism()))) {
+  constructor(size = LAYER_WORKERS) {
     const entry = new URL('./layer-worker.js', import.meta.url);
     this.workers = Array.from({ length: size }, () => new Worker(entry));
     this.idle = [...this.workers];
