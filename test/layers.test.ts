@@ -68,7 +68,7 @@ describe('shared layers', () => {
     for (const [name, def] of Object.entries(images)) assertSameAsDnf(unpack(out, name), dnfInstall(def.packages, { repo }));
   });
 
-  test('plan --json and --format dot describe the same DAG', () => {
+  test('plan --json, --format dot and --format mermaid describe the same DAG', () => {
     const plan = JSON.parse(ok(cli(['plan', w.file, '--json', '--cache-dir', w.cache, '-q'])).stdout);
     const x = plan.arches.x86_64;
     assert.ok(x.layers.length >= 4);
@@ -78,6 +78,9 @@ describe('shared layers', () => {
     const dot = ok(cli(['plan', w.file, '--format', 'dot', '--cache-dir', w.cache, '-q'])).stdout;
     assert.match(dot, /^digraph layers \{/);
     assert.equal((dot.match(/shape=ellipse/g) ?? []).length, Object.keys(images).length);
+    const mermaid = ok(cli(['plan', w.file, '--format', 'mermaid', '--cache-dir', w.cache, '-q'])).stdout;
+    assert.match(mermaid, /^graph BT\n/);
+    assert.equal((mermaid.match(/\(\["/g) ?? []).length, Object.keys(images).length, 'one rounded node per image');
   });
 
   test('bumping one package rewrites only the layers that hold it', () => {
