@@ -1,9 +1,10 @@
 // `<name>.lock.json`: what a compose resolved to — repo revisions and, per image and
 // arch, the exact packages with their checksums. `diff` compares against it.
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic.js';
 import type { ComposeOptions, ImageDef } from '../config/types.js';
 import { LockError } from '../errors.js';
 import type { ComposeResolution } from '../pipeline.js';
@@ -146,7 +147,9 @@ export async function readLock(file: string): Promise<Lock> {
 }
 
 export async function writeLock(file: string, lock: Lock): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(lock, null, 2) + '\n');
-  await rename(tmp, file);
+  try {
+    await writeFileAtomic(file, JSON.stringify(lock, null, 2) + '\n');
+  } catch (err) {
+    throw new LockError('LOCK_WRITE', `${file}: cannot write the lock: ${(err as Error).message}`, { cause: err });
+  }
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { writeFileAtomic as writeAtomic } from '../atomic.js';
 import { OciError, RpmcomposeError } from '../errors.js';
 import type { Descriptor } from './descriptor.js';
 import { HashingStream, digestHex, sha256, type Digest } from './digest.js';
@@ -157,20 +158,11 @@ export class BlobStore {
   }
 }
 
-/** Writes `data` to `dest` through a temporary file in the same folder, fsynced, then renamed. */
+/** Writes `data` to `dest` atomically (src/atomic.ts), as an output error when it fails. */
 export async function writeFileAtomic(dest: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(dest), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(dest)}`);
   try {
-    const fh = await fs.open(tmp, 'wx');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, dest);
+    await writeAtomic(dest, data);
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => {});
     throw new OciError('OCI_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -15,12 +15,13 @@
 // that revision from repodata/, so a crash between writes leaves the previous
 // revision intact.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { tempPathFor, writeFileAtomic as writeAtomic } from '../atomic.js';
 import type { RepoSource } from '../config/types.js';
 import { RepoError } from '../errors.js';
-import { redact, type HttpClient } from './http.js';
+import { redact, type DownloadResult, type HashType, type HttpClient } from './http.js';
 import type { RepomdRecord } from './repomd.js';
 
 export interface RepomdState {
@@ -88,29 +89,11 @@ export function repomdCopyPath(dir: string, sha256hex: string): string {
   return join(dir, 'repodata', `${sha256hex}-repomd.xml`);
 }
 
-/** A temp path beside `final`, unique across processes and concurrent calls. */
-export function tempPathFor(final: string): string {
-  return join(dirname(final), `.${basename(final)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-}
-
-async function removeQuietly(path: string): Promise<void> {
-  await unlink(path).catch(() => {});
-}
-
-/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename. */
+/** Writes `data` to `path` atomically (src/atomic.ts), as a cache error when it fails. */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = tempPathFor(path);
   try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeAtomic(path, data);
   } catch (err) {
-    await removeQuietly(tmp);
     throw new RepoError('REPO_CACHE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -160,29 +143,39 @@ export async function cachedDataFile(dir: string, rec: RepomdRecord): Promise<st
 }
 
 /**
- * Downloads one data file into the cache: streamed to a temp file while hashed,
- * compared with the repomd checksum, renamed into place only when it matches.
- * On any failure the temp file is removed and nothing else changes.
+ * Downloads `url` to `final`: streamed to a temp file beside it while hashed, renamed
+ * into place only when the digest is `hex`; otherwise RepoError 'REPO_CHECKSUM' with the
+ * message `mismatch` gives. On any failure the temp file is removed and nothing else
+ * changes. Repo metadata and RPMs both come in this way.
  */
-export async function downloadVerified(http: HttpClient, url: string, dir: string, rec: RepomdRecord): Promise<string> {
-  const final = dataFilePath(dir, rec);
+export async function downloadChecked(
+  http: HttpClient,
+  url: string,
+  final: string,
+  algo: HashType,
+  hex: string,
+  mismatch: (got: DownloadResult) => string,
+): Promise<DownloadResult> {
   const tmp = tempPathFor(final);
   try {
-    const got = await http.download(url, tmp, rec.checksum.type);
-    if (got.hex !== rec.checksum.hex) {
-      const sizes = rec.size !== undefined ? ` (${got.size} bytes, repomd says ${rec.size})` : ` (${got.size} bytes)`;
-      throw new RepoError(
-        'REPO_CHECKSUM',
-        `${redact(url)}: checksum mismatch: expected ${rec.checksum.type}:${rec.checksum.hex}, ` +
-          `got ${rec.checksum.type}:${got.hex}${sizes}`,
-      );
-    }
+    const got = await http.download(url, tmp, algo);
+    if (got.hex !== hex) throw new RepoError('REPO_CHECKSUM', mismatch(got));
     await rename(tmp, final);
-    return final;
+    return got;
   } catch (err) {
-    await removeQuietly(tmp);
+    await unlink(tmp).catch(() => {});
     throw err;
   }
+}
+
+/** One repodata file into the cache, verified against its repomd checksum. */
+export async function downloadVerified(http: HttpClient, url: string, dir: string, rec: RepomdRecord): Promise<string> {
+  const final = dataFilePath(dir, rec);
+  await downloadChecked(http, url, final, rec.checksum.type, rec.checksum.hex, (got) => {
+    const sizes = rec.size !== undefined ? ` (${got.size} bytes, repomd says ${rec.size})` : ` (${got.size} bytes)`;
+    return `${redact(url)}: checksum mismatch: expected ${rec.checksum.type}:${rec.checksum.hex}, got ${rec.checksum.type}:${got.hex}${sizes}`;
+  });
+  return final;
 }
 
 /**

@@ -12,12 +12,12 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { RepoSource } from '../config/types.js';
 import { RepoError } from '../errors.js';
-import { tempPathFor } from './cache.js';
+import { downloadChecked } from './cache.js';
 import { clientForSource, hashType, redact, RepoHttpError, type HashType, type HttpClient } from './http.js';
 
 /** One package to fetch: the fields of a resolved package that locate and verify it. */
@@ -225,20 +225,19 @@ async function downloadPackage(w: Wanted, urls: string[], http: HttpClient, log:
   const { pkg, algo, hex } = w;
   let firstError: unknown;
   for (const url of urls) {
-    const tmp = tempPathFor(w.path);
     try {
-      const got = await http.download(url, tmp, algo);
-      if (got.hex !== hex) {
-        throw new RepoError(
-          'REPO_CHECKSUM',
+      const got = await downloadChecked(
+        http,
+        url,
+        w.path,
+        algo,
+        hex,
+        (got) =>
           `package ${pkg.name}: ${redact(url)}: checksum mismatch: expected ${algo}:${hex}, got ${algo}:${got.hex} ` +
-            `(${got.size} bytes, primary says ${pkg.size})`,
-        );
-      }
-      await rename(tmp, w.path);
+          `(${got.size} bytes, primary says ${pkg.size})`,
+      );
       return got.size;
     } catch (err) {
-      await unlink(tmp).catch(() => {});
       const e = withPackageName(pkg, err);
       firstError ??= e;
       if (urls.length > 1) log(`${(e as Error).message}${url === urls.at(-1) ? '' : '; trying the next base URL'}`);

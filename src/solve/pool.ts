@@ -5,9 +5,10 @@
 // /usr/lib/sendmail (createrepo's rule). Other paths that dependencies or specs name
 // are looked up by a streaming scan of filelists.xml that adds just those paths as file
 // provides; the whole file list is loaded into libsolv only for a glob file spec.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { tempPathFor } from '../atomic.js';
 import type { RepoSource } from '../config/types.js';
 import type { RepoMetadata } from '../repo/types.js';
 import { ResolveError } from '../errors.js';
@@ -75,7 +76,7 @@ function loadRepo(native: NativePool, repo: PoolRepo, cacheDir: string): LoadedR
     throw badMetadata(source, metadata, err);
   }
   mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempPathFor(file);
   try {
     native.repoWrite(solvId, tmp);
     renameSync(tmp, file);
