@@ -10,7 +10,6 @@ import type { ImageDef } from './config/types.js';
 import { BuildError, OciError } from './errors.js';
 import {
   BlobStore,
-  canonicalJson,
   checkLayoutDir,
   writeDockerArchive,
   writeFileAtomic,
@@ -23,11 +22,13 @@ import {
   type Layer,
   type Ref,
 } from './oci/index.js';
+import { canonicalJson } from './lock/lockfile.js';
 import { planCompose, type ComposeResolution } from './pipeline.js';
 import type { ArchPlan, PlannedLayer } from './plan/index.js';
 import { fetchPackages, type PackageRepo } from './repo/index.js';
 import { LAYER_WORKERS, LayerPool } from './layer-pool.js';
 import { readRpm } from './rpm/package.js';
+import { nevra } from './rpm/version.js';
 import { S_IFDIR, S_IFMT } from './build/plan.js';
 
 export type OutputFormat = 'oci' | 'oci-archive' | 'docker-archive';
@@ -104,7 +105,7 @@ async function bounded<T, R>(items: T[], limit: number, f: (item: T) => Promise<
   return out;
 }
 
-const label = (s: LayerSource) => `${s.header.name}-${s.header.epoch ? `${s.header.epoch}:` : ''}${s.header.version}-${s.header.release}.${s.header.arch}`;
+const label = (s: LayerSource) => nevra(s.header);
 
 /** What a layer's bytes depend on: its packages and every entry's header fields. */
 function layerKey(checksums: string[], plan: LayerPlan, opts: BuildOptions): string {
@@ -113,10 +114,20 @@ function layerKey(checksums: string[], plan: LayerPlan, opts: BuildOptions): str
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The image's users and groups, from its own /etc/passwd and /etc/group. */
-async function imageIds(sources: LayerSource[]): Promise<IdMap> {
-  const files = await readPackagedFiles(sources, ['/etc/passwd', '/etc/group']);
-  return idMap(files.get('/etc/passwd')?.toString('utf8'), files.get('/etc/group')?.toString('utf8'));
+const ACCOUNT_FILES = ['/etc/passwd', '/etc/group'];
+
+/**
+ * The image's users and groups, from its own /etc/passwd and /etc/group. Images that get
+ * them from the same packages share one read of those payloads (`seen`); each image still
+ * gets its own IdMap, which records the names its files ask for.
+ */
+async function imageIds(sources: LayerSource[], seen: Map<string, Promise<Map<string, Buffer>>>): Promise<IdMap> {
+  const owners = sources.filter((s) => s.header.files.some((f) => ACCOUNT_FILES.includes(f.path)));
+  const key = owners.map((s) => s.file).join('\0');
+  let files = seen.get(key);
+  if (!files) seen.set(key, (files = readPackagedFiles(owners, ACCOUNT_FILES)));
+  const got = await files;
+  return idMap(got.get('/etc/passwd')?.toString('utf8'), got.get('/etc/group')?.toString('utf8'));
 }
 
 /** The plans of the arches asked for, checked against what the output format can hold. */
@@ -170,8 +181,15 @@ interface ImageFacts {
 }
 
 /** Per image: ids from its own passwd/group, owned directories, and rpm's file-conflict check over the whole set. */
-async function imageFacts(name: string, arch: string, src: LayerSource[], res: ComposeResolution, opts: BuildOptions): Promise<ImageFacts> {
-  const ids = await imageIds(src);
+async function imageFacts(
+  name: string,
+  arch: string,
+  src: LayerSource[],
+  res: ComposeResolution,
+  opts: BuildOptions,
+  accounts: Map<string, Promise<Map<string, Buffer>>>,
+): Promise<ImageFacts> {
+  const ids = await imageIds(src, accounts);
   const ownedDirs = new Set(src.flatMap((s) => s.header.files.filter((f) => (f.mode & S_IFMT) === S_IFDIR).map((f) => f.path)));
   // Layers alone would not see a conflict between packages in two of them.
   planLayer(src.map((s) => s.header), { docs: res.compose.options.docs, langs: res.compose.options.langs, ids, mtime: 0, arch });
@@ -243,13 +261,14 @@ export async function buildImages(res: ComposeResolution, opts: BuildOptions): P
   let pool: LayerPool | undefined;
   const builder: LayerBuilder = { store, indexDir, pool: () => (pool ??= new LayerPool()) };
 
+  const accounts = new Map<string, Promise<Map<string, Buffer>>>();
   const images: BuiltImage[] = [];
   try {
     for (const plan of plans) {
       const names = Object.keys(plan.images);
       const keysOf = (name: string) => res.images[name]![plan.arch]!.packages.map((p) => p.checksum);
       const facts = new Map<string, ImageFacts>();
-      for (const name of names) facts.set(name, await imageFacts(name, plan.arch, sources(keysOf(name)), res, opts));
+      for (const name of names) facts.set(name, await imageFacts(name, plan.arch, sources(keysOf(name)), res, opts, accounts));
 
       // Largest first: the biggest layer is the critical path, it must not start last.
       const bySize = [...plan.layers].sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : 1));

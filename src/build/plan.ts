@@ -4,6 +4,7 @@
 // directories nobody owns, and file conflicts between packages. Pure: no I/O.
 import { BuildError } from '../errors.js';
 import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../rpm/types.js';
+import { nevra } from '../rpm/version.js';
 import { capsToXattr } from './caps.js';
 import type { IdMap } from './users.js';
 
@@ -62,10 +63,6 @@ export function comparePaths(a: string, b: string): number {
 function langKept(file: RpmFile, langs: string[]): boolean {
   if (!file.lang || langs.length === 0) return true;
   return langs.some((l) => l === 'all' || file.lang === l || file.lang.startsWith(`${l}_`) || file.lang.startsWith(`${l}@`));
-}
-
-function nevra(h: RpmHeaderInfo): string {
-  return `${h.name}-${h.epoch ? `${h.epoch}:` : ''}${h.version}-${h.release}.${h.arch}`;
 }
 
 interface Candidate {

@@ -13,7 +13,7 @@ import { digestHex } from './digest.js';
 import type { ImageConfig, ImageIndex, Manifest } from './image.js';
 import { layoutIndex, OCI_LAYOUT_CONTENT, reachableBlobs, type Ref } from './layout.js';
 import { isIndexMediaType, isManifestMediaType } from './mediatypes.js';
-import { canonicalJson, type BlobStore } from './store.js';
+import { compactJson, type BlobStore } from './store.js';
 
 type Entry = { name: string; dir: true } | { name: string; data: Buffer } | { name: string; blob: string; size: number };
 
@@ -95,7 +95,7 @@ export async function writeOciArchive(outFile: string, store: BlobStore, refs: R
   }
   await writeTar(outFile, store, [
     { name: 'oci-layout', data: Buffer.from(OCI_LAYOUT_CONTENT) },
-    { name: 'index.json', data: Buffer.from(canonicalJson(idx)) },
+    { name: 'index.json', data: Buffer.from(compactJson(idx)) },
     ...blobEntries(blobs),
   ]);
 }
@@ -152,8 +152,8 @@ export async function writeDockerArchive(outFile: string, store: BlobStore, ref:
   const top = m.layers[m.layers.length - 1];
   const repositories = top ? { [repo]: { [tag]: digestHex(top.digest) } } : {};
   await writeTar(outFile, store, [
-    { name: 'manifest.json', data: Buffer.from(canonicalJson(manifestJson)) },
-    { name: 'repositories', data: Buffer.from(canonicalJson(repositories)) },
+    { name: 'manifest.json', data: Buffer.from(compactJson(manifestJson)) },
+    { name: 'repositories', data: Buffer.from(compactJson(repositories)) },
     ...blobEntries(blobs.filter((b) => b.digest !== desc.digest)),
   ]);
 }

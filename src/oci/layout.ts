@@ -7,7 +7,7 @@ import { normalizeDescriptor, type Descriptor } from './descriptor.js';
 import { isDigest } from './digest.js';
 import type { ImageIndex, Manifest } from './image.js';
 import { MediaType, REF_NAME, isIndexMediaType, isManifestMediaType } from './mediatypes.js';
-import { BlobStore, canonicalJson, writeFileAtomic } from './store.js';
+import { BlobStore, compactJson, writeFileAtomic } from './store.js';
 
 /** One named entry of a layout's index.json: a manifest, or an image index for several platforms. */
 export interface Ref {
@@ -16,7 +16,7 @@ export interface Ref {
 }
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
-export const OCI_LAYOUT_CONTENT = canonicalJson({ imageLayoutVersion: '1.0.0' });
+export const OCI_LAYOUT_CONTENT = compactJson({ imageLayoutVersion: '1.0.0' });
 
 // image-spec annotations.md: ref ::= component ("/" component)*, component ::= alphanum (separator alphanum)*
 const REF_RE = /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
@@ -179,5 +179,5 @@ export async function writeLayout(dir: string, store: BlobStore, refs: Ref[]): P
   const manifests = [...kept, ...refs.map(refEntry)].sort(byRefName);
   const idx: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests };
   if (existing?.annotations) idx.annotations = existing.annotations;
-  await writeFileAtomic(indexPath, canonicalJson(idx));
+  await writeFileAtomic(indexPath, compactJson(idx));
 }

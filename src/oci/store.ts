@@ -14,10 +14,11 @@ import type { Descriptor } from './descriptor.js';
 import { HashingStream, digestHex, sha256, type Digest } from './digest.js';
 
 /**
- * Deterministic JSON: keys in the order the object was built (the builders in this
+ * OCI JSON as stored: keys in the order the object was built (the builders in this
  * folder build them in a fixed order and sort maps), no whitespace, `undefined` dropped.
+ * Not key-sorted: see lock/lockfile.ts canonicalJson for that.
  */
-export function canonicalJson(value: unknown): string {
+export function compactJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
@@ -94,9 +95,9 @@ export class BlobStore {
     return { mediaType, digest, size: buf.length };
   }
 
-  /** Stores `canonicalJson(obj)`. */
+  /** Stores `compactJson(obj)`. */
   putJson(mediaType: string, obj: unknown): Promise<Descriptor> {
-    return this.putBytes(mediaType, canonicalJson(obj));
+    return this.putBytes(mediaType, compactJson(obj));
   }
 
   /**

@@ -1,10 +1,7 @@
 // The layer DAG as Graphviz dot or Mermaid: layers as nodes, each image's stack as a
 // chain from its bottom layer to its name.
+import { formatBytes } from '../bytes.js';
 import type { ArchPlan } from './types.js';
-
-function size(n: number): string {
-  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-}
 
 interface Graph {
   nodes: { id: string; label: string; image: boolean }[];
@@ -17,7 +14,7 @@ function graph(plans: ArchPlan[]): Graph {
   for (const plan of plans) {
     const nodeOf = new Map(plan.layers.map((l, i) => [l.id, `${plan.arch}_L${i + 1}`]));
     plan.layers.forEach((l, i) => {
-      g.nodes.push({ id: nodeOf.get(l.id)!, label: `${plan.arch} L${i + 1}: ${l.packages.length} packages, ${size(l.bytes)}`, image: false });
+      g.nodes.push({ id: nodeOf.get(l.id)!, label: `${plan.arch} L${i + 1}: ${l.packages.length} packages, ${formatBytes(l.bytes)}`, image: false });
     });
     for (const [image, ids] of Object.entries(plan.images)) {
       const chain = [...ids.map((id) => nodeOf.get(id)!), `${plan.arch}_img_${image.replace(/[^A-Za-z0-9_]/g, '_')}`];

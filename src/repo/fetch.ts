@@ -12,6 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { RepoSource } from '../config/types.js';
+import { formatBytes } from '../bytes.js';
 import { RepoError } from '../errors.js';
 import {
   cachedDataFile,
@@ -239,10 +240,7 @@ async function fetchRepomd(
 }
 
 function human(bytes: number | undefined): string {
-  if (bytes === undefined) return 'size unknown';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return bytes === undefined ? 'size unknown' : formatBytes(bytes);
 }
 
 /** The records to have for `types`; a repo without primary metadata is broken. */

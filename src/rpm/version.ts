@@ -64,3 +64,8 @@ export function compareEvr(a: Evr, b: Evr): -1 | 0 | 1 {
   if (a.epoch !== b.epoch) return a.epoch > b.epoch ? 1 : -1;
   return rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release);
 }
+
+/** `name-[epoch:]version-release.arch`, the epoch only when not 0 (as rpm and dnf print it). */
+export function nevra(p: Evr & { name: string; arch: string }): string {
+  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
+}

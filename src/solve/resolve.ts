@@ -106,8 +106,9 @@ export function resolveImage(ctx: SolveContext, req: ResolveRequest): ImageResol
     ]);
     if (result.problems.length) return { packages: [], edges: [], problems: result.problems };
     const described = native.describe(result.install);
-    const packages = described.map((s) => toPackage(pool, s)).sort(comparePackages);
-    const nevraOf = new Map(described.map((s, i) => [s.id, nevra(toPackage(pool, described[i]!))]));
+    const converted = described.map((s) => toPackage(pool, s));
+    const nevraOf = new Map(described.map((s, i) => [s.id, nevra(converted[i]!)]));
+    const packages = converted.sort(comparePackages);
     const flat = native.edges(result.install, req.weakDeps);
     const edges: [string, string][] = [];
     for (let i = 0; i < flat.length; i += 2) edges.push([nevraOf.get(flat[i]!)!, nevraOf.get(flat[i + 1]!)!]);

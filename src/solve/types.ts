@@ -38,6 +38,4 @@ export interface ImageResolution {
   problems: Problem[];
 }
 
-export function nevra(p: Pick<ResolvedPackage, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
-}
+export { nevra } from '../rpm/version.js';
