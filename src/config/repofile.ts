@@ -3,34 +3,19 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { RepoSource } from './types.js';
 
-/** One `[section]` of a .repo file, values as written (variables not yet substituted). */
-export interface RepoFileEntry {
-  id: string;
+/**
+ * One `[section]` of a .repo file, values as written (variables not yet substituted):
+ * the fields of a RepoSource, but where it came from instead of `origin`, and gpgcheck
+ * absent when the file does not say (the loader then decides, see load.ts).
+ */
+export interface RepoFileEntry extends Omit<RepoSource, 'origin' | 'gpgcheck'> {
   /** The .repo file's path. */
   file: string;
   /** 1-based line of the `[id]` header. */
   line: number;
-  name?: string;
-  baseurl: string[];
-  metalink?: string;
-  mirrorlist?: string;
-  enabled: boolean;
-  gpgkey: string[];
-  /** Absent when the file does not say (the loader then decides, see load.ts). */
   gpgcheck?: boolean;
-  repo_gpgcheck: boolean;
-  priority: number;
-  cost: number;
-  includepkgs: string[];
-  excludepkgs: string[];
-  sslcacert?: string;
-  sslclientcert?: string;
-  sslclientkey?: string;
-  sslverify: boolean;
-  proxy?: string;
-  username?: string;
-  password?: string;
   /** Every key of the section, lower-cased, continuation lines joined with "\n". */
   raw: Record<string, string>;
 }
