@@ -74,4 +74,5 @@ if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" 2>/dev/n
 fi
 
 say "compiling TypeScript"
+rm -rf dist  # tsc never removes what a moved or deleted source compiled to
 node_modules/.bin/tsc -p tsconfig.json

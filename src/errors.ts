@@ -1,7 +1,8 @@
 // One error class per pipeline stage, each with a stable code. Stages throw these;
 // only the CLI turns them into messages and exit codes.
+import type { Problem } from './types/index.js';
 
-/** Exit codes shared by every command (DESIGN.md, "What bad input gets"). */
+/** Exit codes shared by every command (docs/DESIGN.md, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   /** Only `diff`: something must be rebuilt. */
@@ -40,6 +41,23 @@ export class ResolveError extends RpmcomposeError {
   override readonly exitCode: ExitCode = ExitCode.unresolvable;
 }
 
+/** One image on one arch that cannot be resolved, with libsolv's problems. */
+export interface Unresolved {
+  image: string;
+  arch: string;
+  problems: Problem[];
+}
+
+/** Images cannot be resolved, so the command stops before planning, building or locking. */
+export class UnresolvableError extends ResolveError {
+  constructor(
+    readonly unresolved: Unresolved[],
+    message: string,
+  ) {
+    super('SOLVE_UNRESOLVABLE', message);
+  }
+}
+
 /** A lock file is missing, unreadable or of another shape. */
 export class LockError extends RpmcomposeError {
   readonly stage = 'lock';
@@ -50,9 +68,9 @@ export class RpmError extends RpmcomposeError {
   readonly stage = 'rpm';
 }
 
-/** Image layers cannot be built: file conflicts, bad owners, unreadable payloads. */
-export class BuildError extends RpmcomposeError {
-  readonly stage = 'build';
+/** Image layers cannot be built: file conflicts, bad owners, unreadable payloads, the layer cache. */
+export class LayerError extends RpmcomposeError {
+  readonly stage = 'layer';
 }
 
 /** The output (OCI layout, archive, registry) cannot be written. */

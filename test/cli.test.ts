@@ -109,9 +109,17 @@ describe('rpmcompose lock and diff', () => {
     assert.equal(lock.status, 0, lock.stderr);
     const lockFile = path.join(w.dir, 'compose.lock.json');
     const data = JSON.parse(readFileSync(lockFile, 'utf8'));
-    assert.equal(data.lockVersion, 1);
-    assert.equal(data.images.app.arches.x86_64.packages.length, 5);
-    assert.match(data.images.app.config, /^sha256:/);
+    assert.equal(data.lockVersion, 2);
+    // Packages keyed by name.arch, with what an SBOM or a change report wants of them.
+    const pkgs = data.images.app.arches.x86_64.packages;
+    assert.deepEqual(Object.keys(pkgs), ['app-versioned.noarch', 'hello.noarch', 'libbar.noarch', 'libbaz.noarch', 'libfoo.noarch']);
+    assert.equal(pkgs['hello.noarch'].name, 'hello');
+    assert.equal(typeof pkgs['hello.noarch'].buildtime, 'number');
+    assert.match(pkgs['hello.noarch'].sourcerpm, /^hello-.*\.src\.rpm$/);
+    assert.equal(typeof pkgs['hello.noarch'].license, 'string');
+    // The configuration stored, not hashed: specs apart, every default left out.
+    assert.deepEqual(data.images.app.specs, { packages: ['app-versioned', 'hello'] });
+    assert.deepEqual(data.images.app.config, { arch: ['x86_64'] });
     assert.match(data.repos.x86_64.base.repomd, /^sha256:/);
     const diff = w.run('diff', w.file, '--json');
     assert.equal(diff.status, 0, diff.stderr + diff.stdout);
@@ -163,8 +171,57 @@ describe('rpmcompose lock and diff', () => {
     assert.equal(r.status, 1);
     const report = JSON.parse(r.stdout);
     assert.equal(report.images.app.configChanged, true);
+    assert.deepEqual(report.images.app.changedKeys, ['env.LANG']);
     assert.equal(report.images.web.status, 'gone');
     assert.equal(report.images.extra.status, 'new');
+    assert.match(w.run('diff', w.file).stdout, /app: rebuild needed \(image configuration changed: env\.LANG\)/);
+  });
+
+  test('diff names each changed key; a spec change is one; an option set to its default is none', () => {
+    const w = workspace();
+    assert.equal(w.run('lock', w.file).status, 0);
+    const compose = JSON.parse(readFileSync(w.file, 'utf8'));
+    // Defaults spelled out: the same configuration, nothing to rebuild.
+    compose.options = { weakDeps: true, docs: true, langs: [], maxLayers: 24 };
+    compose.images.app.env = {};
+    writeFileSync(w.file, JSON.stringify(compose));
+    const same = w.run('diff', w.file, '--json');
+    assert.equal(same.status, 0, same.stdout);
+    compose.options.docs = false;
+    compose.images.web.packages = ['webapp', 'libfoo'];
+    compose.images.web.entrypoint = ['/bin/web'];
+    writeFileSync(w.file, JSON.stringify(compose));
+    const r = w.run('diff', w.file, '--json');
+    assert.equal(r.status, 1);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.images.app.changedKeys, ['options.docs']);
+    assert.deepEqual(report.images.web.changedKeys, ['entrypoint', 'options.docs', 'packages']);
+  });
+
+  test('a version 1 lock is read as it is, never "changed" for its format, and upgraded on the next write', () => {
+    const w = workspace();
+    const lockFile = path.join(w.dir, 'compose.lock.json');
+    // Written by rpmcompose 0.1.0 (lock version 1) for exactly this workspace's compose file.
+    copyFileSync(path.join(fixtures, 'locks/v1.lock.json'), lockFile);
+    const unchanged = w.run('diff', w.file, '--json');
+    assert.equal(unchanged.status, 0, unchanged.stderr + unchanged.stdout);
+    assert.equal(JSON.parse(unchanged.stdout).changed, false);
+    // v1 kept a hash of the configuration: a change is seen, but not which key.
+    const compose = JSON.parse(readFileSync(w.file, 'utf8'));
+    compose.images.app.env = { LANG: 'C.UTF-8' };
+    writeFileSync(w.file, JSON.stringify(compose));
+    const changed = JSON.parse(w.run('diff', w.file, '--json').stdout);
+    assert.equal(changed.images.app.status, 'changed');
+    assert.deepEqual([changed.images.app.configChanged, changed.images.app.changedKeys], [true, []]);
+    assert.equal(changed.images.web.status, 'unchanged');
+    // The first write says it upgraded the lock; the next one has nothing to say.
+    const lock = w.run('lock', w.file);
+    assert.equal(lock.status, 0, lock.stderr);
+    assert.match(lock.stderr, /upgraded compose\.lock\.json from lock version 1/);
+    assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).lockVersion, 2);
+    const again = w.run('lock', w.file);
+    assert.doesNotMatch(again.stderr, /upgraded/);
+    assert.equal(w.run('diff', w.file).status, 0);
   });
 
   test('diff without a lock is an error (exit 2) that says what to run', () => {

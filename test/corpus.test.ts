@@ -90,8 +90,8 @@ describe('CentOS Stream 9 corpus', { skip }, () => {
   test('BaseOS: file dependencies outside primary get the providers a full file-list load gives', async () => {
     const source = repoSource('baseos', baseos);
     const metadata = await fetchRepo(source, { cacheDir });
-    const scanned = loadPool('x86_64', [{ source, metadata }], cacheDir);
-    const full = loadPool('x86_64', [{ source, metadata }], cacheDir, ['/usr/*']);
+    const scanned = await loadPool('x86_64', [{ source, metadata }], cacheDir);
+    const full = await loadPool('x86_64', [{ source, metadata }], cacheDir, ['/usr/*']);
     const outside = scanned.native.fileDeps().filter((p) => !inPrimary(p));
     assert.ok(outside.length > 0, 'the corpus has file deps outside primary');
     for (const p of [...outside, ...scanned.native.fileDeps().filter(inPrimary).slice(0, 20)]) {

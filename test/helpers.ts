@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { RepoSource } from '../src/config/types.js';
+import type { RepoSource } from '../src/types/index.js';
 
 /** dist/test → the repo root. */
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

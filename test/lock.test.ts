@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { diffPackages } from '../src/lock/diff.js';
-import { canonicalJson, defaultLockPath, type LockPackage } from '../src/lock/lockfile.js';
+import { canonicalJson } from '../src/json.js';
+import { defaultLockPath, type LockPackage } from '../src/lock/lockfile.js';
 import { compareEvr, rpmvercmp } from '../src/rpm/version.js';
 
 describe('rpmvercmp', () => {

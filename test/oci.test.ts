@@ -9,7 +9,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { BuildError, OciError } from '../src/errors.js';
+import { LayerError, OciError } from '../src/errors.js';
 import {
   BlobStore,
   MediaType,
@@ -34,6 +34,11 @@ function tmp(prefix = 'rpmcompose-oci-'): string {
   const d = mkdtempSync(path.join(os.tmpdir(), prefix));
   tmps.push(d);
   return d;
+}
+
+/** Temp files (src/atomic.ts names them `.<name>.<pid>.<random>.tmp`) anywhere in a store. */
+function temps(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((e) => /(^|\/)\.[^/]*\.tmp$/.test(e));
 }
 after(() => {
   for (const d of tmps) spawnSync('chmod', ['-R', 'u+rwX', d]), rmSync(d, { recursive: true, force: true });
@@ -139,7 +144,7 @@ describe('layers', () => {
       assert.equal(l.descriptor.mediaType, MediaType.ociLayerGzip);
       assert.deepEqual(zlib.gunzipSync(blob), raw);
     }
-    assert.deepEqual(readdirSync(store.root).filter((e) => e.startsWith('.tmp')), []);
+    assert.deepEqual(temps(store.root), []);
   });
 
   test('zstd needs a compressor; with one the blob is zstd', async () => {
@@ -169,7 +174,7 @@ describe('layers', () => {
     assert.deepEqual(a, b);
     assert.ok(a.uncompressedSize > big.length);
     assert.deepEqual(readdirSync(path.join(store.root, 'blobs/sha256')), [a.descriptor.digest.slice(7)]);
-    assert.deepEqual(readdirSync(store.root).filter((e) => e.startsWith('.tmp')), []);
+    assert.deepEqual(temps(store.root), []);
   });
 
   test('bad gzip level, failing source: OciError, no temp file left', async () => {
@@ -178,9 +183,9 @@ describe('layers', () => {
     const failing = new Readable({ read() { this.destroy(new Error('payload truncated')); } });
     await assert.rejects(compressLayer(failing, store, { compression: 'gzip' }), (e: unknown) => e instanceof OciError && /payload truncated/.test(e.message));
     // Another stage's error in the source comes out as it went in.
-    const corrupt = new Readable({ read() { this.destroy(new BuildError('BUILD_PAYLOAD', 'foo-1.0-1.x86_64.rpm: payload digest mismatch')); } });
-    await assert.rejects(compressLayer(corrupt, store, { compression: 'gzip' }), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_PAYLOAD');
-    assert.deepEqual(readdirSync(store.root).filter((e) => e.startsWith('.tmp')), []);
+    const corrupt = new Readable({ read() { this.destroy(new LayerError('LAYER_PAYLOAD', 'foo-1.0-1.x86_64.rpm: payload digest mismatch')); } });
+    await assert.rejects(compressLayer(corrupt, store, { compression: 'gzip' }), (e: unknown) => e instanceof LayerError && e.code === 'LAYER_PAYLOAD');
+    assert.deepEqual(temps(store.root), []);
     assert.deepEqual(readdirSync(path.join(store.root, 'blobs/sha256')), []);
   });
 });

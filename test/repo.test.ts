@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { RepoSource } from '../src/config/types.js';
+import type { RepoSource } from '../src/types/index.js';
 import { RepoError } from '../src/errors.js';
 import {
   dataFileName,
@@ -622,6 +622,13 @@ describe('fetchRepo over HTTP', () => {
       ['b', '9'],
     ]);
     assert.ok(srv.requests.every((r) => r.status === 200 || r.status === 304));
+
+    // Equal definitions (two arches naming one URL) are fetched once and share the result.
+    const shared = await newRepo('concurrent-c', [RPM_EMPTY], '3');
+    const one = source('c', { baseurl: [shared.base] });
+    const pair = await fetchRepos([one, { ...one }], { cacheDir: shared.cacheDir });
+    assert.equal(pair[0], pair[1]);
+    assert.equal(paths(shared.srv).filter((p) => p.endsWith('repodata/repomd.xml')).length, 1, paths(shared.srv).join(' '));
   });
 
   it('serves the project fixture repo when it exists', { skip: !existsSync(join(ROOT, 'test/fixtures/repos/base/repodata/repomd.xml')) }, async () => {

@@ -1,12 +1,9 @@
 // `rpmcompose compose`: resolve, fetch the RPMs, write the images, update the lock.
-import path from 'node:path';
 import type { Command } from 'commander';
-import { buildImages, type OutputFormat } from '../compose.js';
 import { ConfigError, ExitCode } from '../errors.js';
-import { defaultLockPath, lockFromResolution, writeLock } from '../lock/lockfile.js';
-import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
-import { bytes } from './format.js';
-import { reportProblems } from './resolve.js';
+import * as pipeline from '../pipeline/index.js';
+import { withProgress, type CommonOptions } from './common.js';
+import { bytes, lockNote } from './format.js';
 
 interface ComposeCliOptions extends CommonOptions {
   output: string;
@@ -40,43 +37,28 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
     .option('--lockfile <path>', 'the lock to update (default: <name>.lock.json beside <name>.json)')
     .option('--json', 'machine-readable report')
     .action(async (file: string, opts: ComposeCliOptions, cmd: Command) => {
-      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
-      if (!['oci', 'oci-archive', 'docker-archive'].includes(opts.format)) {
+      const format = opts.format as pipeline.OutputFormat;
+      if (!pipeline.OUTPUT_FORMATS.includes(format)) {
         throw new ConfigError('CONFIG_FORMAT', `--format ${opts.format}: expected oci, oci-archive or docker-archive`);
       }
-      if (!['gzip', 'zstd'].includes(opts.compression)) {
+      if (opts.compression !== 'gzip' && opts.compression !== 'zstd') {
         throw new ConfigError('CONFIG_COMPRESSION', `--compression ${opts.compression}: expected gzip or zstd`);
       }
       const level = opts.level === undefined ? undefined : Number(opts.level);
       if (level !== undefined && !Number.isInteger(level)) throw new ConfigError('CONFIG_LEVEL', `--level ${opts.level}: expected a whole number`);
-      const res = await resolveAll(ctx);
-      if (hasProblems(res)) {
-        reportProblems(res);
-        exit(ExitCode.unresolvable);
-        return;
-      }
-      let report;
-      try {
-        report = await buildImages(res, {
-          cacheDir: ctx.cacheDir,
-          offline: ctx.opts.offline,
-          output: path.resolve(opts.output),
-          format: opts.format as OutputFormat,
+      const output = pipeline.outputFor(format, opts.output);
+      const report = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) =>
+        pipeline.compose(file, {
+          ...run,
+          outputs: [output],
           arch: opts.arch,
           compression: opts.compression as 'gzip' | 'zstd',
           level,
           strictOwners: opts.strictOwners,
           sourceDateEpoch: sourceDateEpoch(process.env),
-          log: ctx.log,
-        });
-      } finally {
-        ctx.log.done();
-      }
-      // Only a whole, successful compose updates the lock (and only for all images).
-      if (!opts.image?.length && !opts.arch) {
-        const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
-        await writeLock(lockFile, lockFromResolution(res, lockFile));
-      }
+          lockfile: opts.lockfile,
+        }),
+      );
       for (const img of report.images) {
         if (img.unknownOwners.length) {
           process.stderr.write(`warning: ${img.name} (${img.arch}): owners not in the image's passwd/group, mapped to root: ${img.unknownOwners.join(', ')}\n`);
@@ -86,8 +68,10 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
       if (withScripts.length && !opts.json) {
         process.stderr.write(`note: scriptlets not run (${withScripts.length} packages): ${withScripts.join(', ')}\n`);
       }
+      const note = lockNote(report.lock);
+      if (note) process.stderr.write(note);
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ output: path.resolve(opts.output), format: opts.format, images: report.images, refs: report.refs }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ output: output.path, format, images: report.images, refs: report.refs }, null, 2) + '\n');
       } else {
         for (const img of report.images) {
           const size = img.layers.reduce((s, l) => s + l.size, 0);

@@ -1,12 +1,10 @@
 // `rpmcompose diff`: re-resolve and compare with the lock. Exit 0 nothing to rebuild,
 // 1 rebuild needed, 2 error. Never downloads an RPM.
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { diffLocks, type DiffReport } from '../lock/diff.js';
-import { defaultLockPath, lockFromResolution, readLock } from '../lock/lockfile.js';
-import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
-import { reportProblems } from './resolve.js';
+import type { DiffReport } from '../lock/index.js';
+import * as pipeline from '../pipeline/index.js';
+import { withProgress, type CommonOptions } from './common.js';
 
 function formatDiff(report: DiffReport): string {
   const out: string[] = [];
@@ -19,7 +17,8 @@ function formatDiff(report: DiffReport): string {
       out.push(`${name}: ${img.status === 'new' ? 'new image (not in the lock)' : 'gone (in the lock, not in the compose)'}`);
       continue;
     }
-    out.push(`${name}: rebuild needed${img.configChanged ? ' (image configuration changed)' : ''}`);
+    const what = img.changedKeys.length ? `: ${img.changedKeys.join(', ')}` : '';
+    out.push(`${name}: rebuild needed${img.configChanged ? ` (image configuration changed${what})` : ''}`);
     for (const [arch, d] of Object.entries(img.arches)) {
       if (d.status === 'unchanged') continue;
       if (d.status !== 'changed') out.push(`  ${arch}: ${d.status === 'new' ? 'new arch' : 'arch gone'}`);
@@ -41,16 +40,7 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
     .option('--lockfile <path>', 'the lock to compare with (default: <name>.lock.json beside <name>.json)')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: CommonOptions & { lockfile?: string }, cmd: Command) => {
-      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
-      const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
-      const locked = await readLock(lockFile);
-      const res = await resolveAll(ctx);
-      if (hasProblems(res)) {
-        reportProblems(res);
-        exit(ExitCode.unresolvable);
-        return;
-      }
-      const report = diffLocks(locked, lockFromResolution(res, lockFile));
+      const report = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.diff(file, { ...run, lockfile: opts.lockfile }));
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatDiff(report));
       exit(report.changed ? ExitCode.rebuildNeeded : ExitCode.ok);
     });

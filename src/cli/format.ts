@@ -1,4 +1,8 @@
-// Human-readable output: sizes (src/bytes.ts) and aligned tables.
+// Human-readable output: sizes (src/bytes.ts), aligned tables, libsolv's problems, notes.
+import path from 'node:path';
+import type { Unresolved } from '../errors.js';
+import type { LockWritten } from '../pipeline/index.js';
+import type { Problem } from '../types/index.js';
 
 export { formatBytes as bytes } from '../bytes.js';
 
@@ -12,4 +16,25 @@ export function table(rows: string[][], rightAligned: number[] = []): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+export function formatProblems(image: string, arch: string, problems: Problem[]): string {
+  const lines = [`${image} (${arch}) cannot be resolved:`];
+  problems.forEach((p, i) => {
+    lines.push(` Problem ${i + 1}: ${p.text}`);
+    for (const r of p.rules) if (r !== p.text) lines.push(`  - ${r}`);
+    if (p.suggestions?.length) lines.push(`  did you mean: ${p.suggestions.join(', ')}?`);
+    p.solutions.forEach((s, j) => lines.push(`  Solution ${j + 1}: ${s.join('; ')}`));
+  });
+  return lines.join('\n');
+}
+
+export function formatUnresolved(list: Unresolved[]): string {
+  return list.map((u) => formatProblems(u.image, u.arch, u.problems) + '\n').join('');
+}
+
+/** The line a lock write earns when it replaced a lock of an older version. */
+export function lockNote(written: LockWritten | undefined): string {
+  if (!written?.upgradedFrom) return '';
+  return `note: upgraded ${path.relative(process.cwd(), written.file) || written.file} from lock version ${written.upgradedFrom} to the current one\n`;
 }

@@ -2,9 +2,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { defaultLockPath, lockFromResolution, writeLock } from '../lock/lockfile.js';
-import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
-import { reportProblems } from './resolve.js';
+import * as pipeline from '../pipeline/index.js';
+import { withProgress, type CommonOptions } from './common.js';
+import { lockNote } from './format.js';
 
 export function register(program: Command, exit: (code: ExitCode) => void): void {
   program
@@ -14,22 +14,15 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
     .option('--lockfile <path>', 'where to write the lock (default: <name>.lock.json beside <name>.json)')
     .option('--json', 'print the lock written')
     .action(async (file: string, opts: CommonOptions & { lockfile?: string }, cmd: Command) => {
-      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
-      const res = await resolveAll(ctx);
-      if (hasProblems(res)) {
-        reportProblems(res);
-        process.stderr.write('rpmcompose: lock not written: some images cannot be resolved\n');
-        exit(ExitCode.unresolvable);
-        return;
-      }
-      const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
-      const lock = lockFromResolution(res, lockFile);
-      await writeLock(lockFile, lock);
-      if (opts.json) process.stdout.write(JSON.stringify({ lockfile: lockFile, lock }, null, 2) + '\n');
+      const all = { ...cmd.optsWithGlobals(), ...opts };
+      const { lock, written } = await withProgress(all, (run) => pipeline.lock(file, { ...run, lockfile: opts.lockfile }));
+      if (opts.json) process.stdout.write(JSON.stringify({ lockfile: written.file, lock }, null, 2) + '\n');
       else {
-        const n = Object.values(lock.images).reduce((s, i) => s + Object.values(i.arches).reduce((t, a) => t + a.packages.length, 0), 0);
-        process.stdout.write(`wrote ${path.relative(process.cwd(), lockFile) || lockFile}: ${Object.keys(lock.images).length} images, ${n} packages\n`);
+        const n = Object.values(lock.images).reduce((s, i) => s + Object.values(i.arches).reduce((t, a) => t + Object.keys(a.packages).length, 0), 0);
+        process.stdout.write(`wrote ${path.relative(process.cwd(), written.file) || written.file}: ${Object.keys(lock.images).length} images, ${n} packages\n`);
       }
+      const note = lockNote(written);
+      if (note) process.stderr.write(note);
       exit(ExitCode.ok);
     });
 }

@@ -1,10 +1,11 @@
 // The rpmcompose command line: the only place that prints errors and picks exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, RpmcomposeError } from '../errors.js';
+import { ExitCode, RpmcomposeError, UnresolvableError } from '../errors.js';
 import { closeHttpAgents } from '../repo/index.js';
 import { register as compose } from './compose.js';
 import { register as diff } from './diff.js';
+import { formatUnresolved } from './format.js';
 import { register as lock } from './lock.js';
 import { register as plan } from './plan.js';
 import { register as resolve } from './resolve.js';
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    if (err instanceof UnresolvableError) process.stderr.write(formatUnresolved(err.unresolved));
     if (err instanceof RpmcomposeError) {
       process.stderr.write(`rpmcompose: ${err.message}\n`);
       return err.exitCode;

@@ -2,20 +2,20 @@
 // downloading anything.
 import type { Command } from 'commander';
 import { ConfigError, ExitCode } from '../errors.js';
-import { planCompose, type ComposeResolution } from '../pipeline.js';
+import * as pipeline from '../pipeline/index.js';
 import { planDot, planMermaid, type ArchPlan } from '../plan/index.js';
-import { nevra } from '../solve/index.js';
-import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
+import { nevra } from '../rpm/version.js';
+import type { Resolution } from '../types/index.js';
+import { withProgress, type CommonOptions } from './common.js';
 import { bytes, table } from './format.js';
-import { reportProblems } from './resolve.js';
 
-function nevraOf(res: ComposeResolution): Map<string, string> {
+function nevraOf(res: Resolution): Map<string, string> {
   const m = new Map<string, string>();
   for (const arches of Object.values(res.images)) for (const r of Object.values(arches)) for (const p of r.packages) m.set(p.checksum, nevra(p));
   return m;
 }
 
-export function planJson(plans: ArchPlan[], res: ComposeResolution): unknown {
+export function planJson(plans: ArchPlan[], res: Resolution): unknown {
   const names = nevraOf(res);
   return {
     arches: Object.fromEntries(
@@ -59,14 +59,7 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
     .option('--format <format>', 'text | dot | mermaid', 'text')
     .action(async (file: string, opts: CommonOptions & { format: string }, cmd: Command) => {
       if (!['text', 'dot', 'mermaid'].includes(opts.format)) throw new ConfigError('CONFIG_FORMAT', `--format ${opts.format}: expected text, dot or mermaid`);
-      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
-      const res = await resolveAll(ctx);
-      if (hasProblems(res)) {
-        reportProblems(res);
-        exit(ExitCode.unresolvable);
-        return;
-      }
-      const plans = planCompose(res);
+      const { resolution: res, plans } = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.plan(file, run));
       if (opts.json) process.stdout.write(JSON.stringify(planJson(plans, res), null, 2) + '\n');
       else if (opts.format === 'dot') process.stdout.write(planDot(plans));
       else if (opts.format === 'mermaid') process.stdout.write(planMermaid(plans));

@@ -1,12 +1,12 @@
 // `rpmcompose resolve`: each image's exact package set, as a table or as JSON.
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import type { ComposeResolution } from '../pipeline.js';
-import type { Problem } from '../solve/index.js';
-import { context, hasProblems, resolveAll, type CommonOptions } from './context.js';
-import { bytes, table } from './format.js';
+import * as pipeline from '../pipeline/index.js';
+import type { Resolution } from '../types/index.js';
+import { withProgress, type CommonOptions } from './common.js';
+import { bytes, formatProblems, table } from './format.js';
 
-export function resolutionJson(res: ComposeResolution): unknown {
+export function resolutionJson(res: Resolution): unknown {
   return {
     images: Object.fromEntries(
       Object.entries(res.images).map(([name, arches]) => [
@@ -27,25 +27,7 @@ export function resolutionJson(res: ComposeResolution): unknown {
   };
 }
 
-export function formatProblems(image: string, arch: string, problems: Problem[]): string {
-  const lines = [`${image} (${arch}) cannot be resolved:`];
-  problems.forEach((p, i) => {
-    lines.push(` Problem ${i + 1}: ${p.text}`);
-    for (const r of p.rules) if (r !== p.text) lines.push(`  - ${r}`);
-    if (p.suggestions?.length) lines.push(`  did you mean: ${p.suggestions.join(', ')}?`);
-    p.solutions.forEach((s, j) => lines.push(`  Solution ${j + 1}: ${s.join('; ')}`));
-  });
-  return lines.join('\n');
-}
-
-/** Every image's problems, on stderr: lock, diff and compose stop on them. */
-export function reportProblems(res: ComposeResolution): void {
-  for (const [name, arches] of Object.entries(res.images))
-    for (const [arch, r] of Object.entries(arches))
-      if (r.problems.length) process.stderr.write(formatProblems(name, arch, r.problems) + '\n');
-}
-
-function formatResolution(res: ComposeResolution): string {
+function formatResolution(res: Resolution): string {
   const out: string[] = [];
   for (const [name, arches] of Object.entries(res.images)) {
     for (const [arch, r] of Object.entries(arches)) {
@@ -74,9 +56,8 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
     .option('--image <name...>', 'only these images')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: CommonOptions, cmd: Command) => {
-      const ctx = await context(file, { ...cmd.optsWithGlobals(), ...opts });
-      const res = await resolveAll(ctx);
+      const res = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.resolve(file, run));
       process.stdout.write(opts.json ? JSON.stringify(resolutionJson(res), null, 2) + '\n' : formatResolution(res));
-      exit(hasProblems(res) ? ExitCode.unresolvable : ExitCode.ok);
+      exit(pipeline.unresolved(res).length ? ExitCode.unresolvable : ExitCode.ok);
     });
 }

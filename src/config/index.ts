@@ -2,7 +2,7 @@
 
 export { loadCompose, resolveLocation, DEFAULT_VARSDIR, type LoadOptions } from './load.js';
 export { composeJsonSchema } from './jsonschema.js';
-export { composeSchema, type ComposeFile } from './schema.js';
+export { composeSchema, DEFAULT_OPTIONS, type ComposeFile } from './schema.js';
 export { parseRepoFile, readRepoDirs, DEFAULT_REPOSDIR, type RepoFileEntry, type RepoIndex } from './repofile.js';
 export { substitute, basearch, archVars, hostArch, readVarsDir, KNOWN_ARCHES } from './vars.js';
-export type { Compose, ComposeOptions, ImageDef, RepoSource } from './types.js';
+export type { Compose, ComposeOptions, ImageDef, RepoSource } from '../types/index.js';

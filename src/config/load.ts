@@ -9,7 +9,7 @@ import { describeIssues, type Problem } from './issues.js';
 import { formatPath, JsonSyntaxError, parseJson, type JsonPath, type ParsedJson } from './json.js';
 import { DEFAULT_REPOSDIR, readRepoDirs, type RepoFileEntry } from './repofile.js';
 import { composeSchema, type ComposeFile, type ImageFile, type RepoObject } from './schema.js';
-import type { Compose, ImageDef, RepoSource } from './types.js';
+import type { Compose, ImageDef, RepoSource } from '../types/index.js';
 import { archVars, hostArch, readVarsDir, substitute } from './vars.js';
 
 export interface LoadOptions {

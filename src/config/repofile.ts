@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { RepoSource } from './types.js';
+import type { RepoSource } from '../types/index.js';
 
 /**
  * One `[section]` of a .repo file, values as written (variables not yet substituted):

@@ -164,6 +164,9 @@ export const optionsSchema = z.strictObject(
   err('an options object'),
 );
 
+/** The options a compose gets for every key it leaves out. */
+export const DEFAULT_OPTIONS: Readonly<z.output<typeof optionsSchema>> = Object.freeze(optionsSchema.parse({}));
+
 const releasever = z
   .union(
     [
@@ -203,7 +206,7 @@ export const composeSchema = z
         .record(z.string().regex(REPO_ID, err('a repo id of letters, digits and -_.:')), repoSchema, err('an object of repo id → repo'))
         .refine((r) => Object.keys(r).length > 0, err('at least one repo'))
         .describe('Repos by id: a definition, or the id of a repo in a .repo file of reposdir.'),
-      options: optionsSchema.default({ weakDeps: true, docs: true, langs: [], maxLayers: 24 }),
+      options: optionsSchema.default({ ...DEFAULT_OPTIONS }),
       modules: z
         .array(
           z.string(err('a module stream "name:stream"')).trim().regex(MODULE_SPEC, err('a module stream "name:stream"')),

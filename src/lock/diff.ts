@@ -1,6 +1,8 @@
 // Lock vs. a fresh resolution: what each image would change. Pure; never downloads.
+import { cmp } from '../order.js';
 import { compareEvr } from '../rpm/version.js';
-import type { Lock, LockPackage } from './lockfile.js';
+import { changedKeys } from './config.js';
+import type { Lock, LockImage, LockPackage } from './lockfile.js';
 
 export interface PackageRef {
   name: string;
@@ -29,7 +31,13 @@ export interface ArchDiff {
 
 export interface ImageDiff {
   status: Status;
+  /** The package specs or the rest of the image's configuration changed. */
   configChanged: boolean;
+  /**
+   * What changed, named as in the compose file (`packages`, `env.LANG`, `options.docs`…);
+   * empty when the lock did not record the configuration (a version 1 lock).
+   */
+  changedKeys: string[];
   arches: Record<string, ArchDiff>;
 }
 
@@ -80,13 +88,18 @@ export function diffPackages(before: LockPackage[], after: LockPackage[]): Omit<
     d.removed.push(...oldLeft.map(ref));
   }
   for (const [k, olds] of old) if (!now.has(k)) d.removed.push(...olds.map(ref));
-  const order = (a: { name: string; arch: string }, b: { name: string; arch: string }) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0;
+  const order = (a: { name: string; arch: string }, b: { name: string; arch: string }) => cmp(a.name, b.name) || cmp(a.arch, b.arch);
   for (const list of Object.values(d)) list.sort(order);
   return d;
 }
 
 const empty = (d: Omit<ArchDiff, 'status'>) => Object.values(d).every((l) => l.length === 0);
+
+/** The configuration keys that changed; 'unknown' when the lock did not record them. */
+function configDiff(before: LockImage, after: LockImage): string[] | 'unknown' {
+  if (!before.specs || !before.config || !after.specs || !after.config) return 'unknown';
+  return changedKeys({ specs: before.specs, config: before.config }, { specs: after.specs, config: after.config });
+}
 
 export function diffLocks(locked: Lock, current: Lock): DiffReport {
   const images: Record<string, ImageDiff> = {};
@@ -99,10 +112,11 @@ export function diffLocks(locked: Lock, current: Lock): DiffReport {
     for (const arch of archNames) {
       const b = before?.arches[arch];
       const a = after?.arches[arch];
-      const d = diffPackages(b?.packages ?? [], a?.packages ?? []);
+      const d = diffPackages(Object.values(b?.packages ?? {}), Object.values(a?.packages ?? {}));
       arches[arch] = { status: !b ? 'new' : !a ? 'gone' : empty(d) ? 'unchanged' : 'changed', ...d };
     }
-    const configChanged = !!before && !!after && before.config !== after.config;
+    const keys = before && after ? configDiff(before, after) : [];
+    const configChanged = keys === 'unknown' || keys.length > 0;
     const status: Status = !before
       ? 'new'
       : !after
@@ -110,7 +124,7 @@ export function diffLocks(locked: Lock, current: Lock): DiffReport {
         : configChanged || Object.values(arches).some((x) => x.status !== 'unchanged')
           ? 'changed'
           : 'unchanged';
-    images[name] = { status, configChanged, arches };
+    images[name] = { status, configChanged, changedKeys: Array.isArray(keys) ? keys : [], arches };
   }
   return { changed: Object.values(images).some((i) => i.status !== 'unchanged'), images };
 }

@@ -1,13 +1,14 @@
 // Single-file outputs: oci-archive (a tar of an OCI layout) and docker-archive (the
 // `docker save` format). Both deterministic: entries sorted by name, mtime 0, uid/gid 0,
-// no user/group names; written to a temporary file beside the target, then renamed.
-import { randomBytes } from 'node:crypto';
+// no user/group names; written through src/atomic.ts (a temp file beside the target).
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import { commitFile } from '../atomic.js';
 import { OciError, RpmcomposeError } from '../errors.js';
+import { cmp } from '../order.js';
 import type { Descriptor } from './descriptor.js';
 import { digestHex } from './digest.js';
 import type { ImageConfig, ImageIndex, Manifest } from './image.js';
@@ -30,8 +31,7 @@ async function writeTar(outFile: string, store: BlobStore, entries: Entry[]): Pr
   } catch (err) {
     if (err instanceof OciError) throw err; // else: absent, fine
   }
-  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const tmp = path.join(path.dirname(abs), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(abs)}`);
+  const sorted = [...entries].sort((a, b) => cmp(a.name, b.name));
   const pack = tar.pack();
   const common = { mtime: EPOCH, uid: 0, gid: 0, uname: '', gname: '' };
   const feed = (async () => {
@@ -53,13 +53,11 @@ async function writeTar(outFile: string, store: BlobStore, entries: Entry[]): Pr
   })();
   feed.catch((err: unknown) => pack.destroy(err as Error));
   try {
-    const out = createWriteStream(tmp, { flags: 'wx' });
-    await Promise.all([pipeline(pack as unknown as NodeJS.ReadableStream, out), feed]);
-    const fh = await fs.open(tmp, 'r+');
-    await fh.sync().finally(() => fh.close());
-    await fs.rename(tmp, abs);
+    await commitFile(abs, async (tmp) => {
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      await Promise.all([pipeline(pack as unknown as NodeJS.ReadableStream, out), feed]);
+    });
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => {});
     if (err instanceof RpmcomposeError) throw err;
     throw new OciError('OCI_WRITE', `cannot write ${abs}: ${(err as Error).message}`, { cause: err });
   }

@@ -1,4 +1,5 @@
 // Content descriptors (OCI image spec, descriptor.md).
+import { cmp } from '../order.js';
 import type { Digest } from './digest.js';
 
 export interface Platform {
@@ -28,5 +29,5 @@ export function normalizeDescriptor(d: Descriptor): Descriptor {
 }
 
 export function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => cmp(a, b)));
 }

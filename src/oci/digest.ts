@@ -1,7 +1,8 @@
 // sha256 digests: "sha256:<64 hex>".
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { OciError } from '../errors.js';
+import { hasher, hexDigest } from '../hash.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -18,12 +19,12 @@ export function digestHex(d: string): string {
 }
 
 export function sha256(data: string | Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${hexDigest(data)}`;
 }
 
 /** A pass-through stream that hashes and counts what flows through it. */
 export class HashingStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash = hasher('sha256');
   private n = 0;
   private result: Digest | undefined;
 

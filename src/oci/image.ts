@@ -1,5 +1,6 @@
 // Image config, manifest and index objects (pure), and the small helpers that store them.
 import { OciError } from '../errors.js';
+import { cmp } from '../order.js';
 import { normalizeDescriptor, sortedRecord, type Descriptor, type Platform } from './descriptor.js';
 import type { Digest } from './digest.js';
 import type { Layer } from './layer.js';
@@ -203,10 +204,6 @@ export function imageIndex(manifests: Descriptor[], annotations?: Record<string,
 
 export function platformKey(p: Platform): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface WrittenImage {

@@ -3,11 +3,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { OciError } from '../errors.js';
+import { cmp } from '../order.js';
 import { normalizeDescriptor, type Descriptor } from './descriptor.js';
 import { isDigest } from './digest.js';
 import type { ImageIndex, Manifest } from './image.js';
 import { MediaType, REF_NAME, isIndexMediaType, isManifestMediaType } from './mediatypes.js';
-import { BlobStore, compactJson, writeFileAtomic } from './store.js';
+import { BlobStore, compactJson, writeOutputFile } from './store.js';
 
 /** One named entry of a layout's index.json: a manifest, or an image index for several platforms. */
 export interface Ref {
@@ -54,7 +55,7 @@ export async function checkLayoutDir(dir: string): Promise<'missing' | 'empty' |
     }
     return 'layout';
   }
-  const other = entries.filter((e) => e !== 'blobs' && !e.startsWith('.tmp-'));
+  const other = entries.filter((e) => e !== 'blobs' && !/^\..*\.tmp$/.test(e)); // temps of an interrupted write (src/atomic.ts)
   if (other.length === 0) return entries.length === 0 ? 'empty' : 'partial';
   throw new OciError(
     'OCI_LAYOUT',
@@ -78,7 +79,7 @@ async function ensureOciLayoutFile(dir: string): Promise<void> {
   try {
     await fs.access(path.join(dir, OCI_LAYOUT_FILE));
   } catch {
-    await writeFileAtomic(path.join(dir, OCI_LAYOUT_FILE), OCI_LAYOUT_CONTENT);
+    await writeOutputFile(path.join(dir, OCI_LAYOUT_FILE), OCI_LAYOUT_CONTENT);
   }
 }
 
@@ -128,9 +129,7 @@ export function refEntry(r: Ref): Descriptor {
 }
 
 function byRefName(a: Descriptor, b: Descriptor): number {
-  const x = a.annotations?.[REF_NAME] ?? '';
-  const y = b.annotations?.[REF_NAME] ?? '';
-  return x < y ? -1 : x > y ? 1 : 0;
+  return cmp(a.annotations?.[REF_NAME] ?? '', b.annotations?.[REF_NAME] ?? '');
 }
 
 /** The index.json of a layout holding exactly `refs`. */
@@ -179,5 +178,5 @@ export async function writeLayout(dir: string, store: BlobStore, refs: Ref[]): P
   const manifests = [...kept, ...refs.map(refEntry)].sort(byRefName);
   const idx: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests };
   if (existing?.annotations) idx.annotations = existing.annotations;
-  await writeFileAtomic(indexPath, compactJson(idx));
+  await writeOutputFile(indexPath, compactJson(idx));
 }

@@ -1,14 +1,13 @@
 // A content-addressed blob store laid out as an OCI image layout's blobs/ folder:
-// <root>/blobs/sha256/<hex>. Blobs are written to a temporary file beside the layout,
-// then renamed into place, so a blob path either holds its full content or is absent.
-// An existing blob is never rewritten.
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+// <root>/blobs/sha256/<hex>. Blobs are written through src/atomic.ts (a temp file beside
+// the blob, renamed into place), so a blob path either holds its full content or is
+// absent. An existing blob is never rewritten.
+import { createReadStream, createWriteStream, existsSync, type ReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { writeFileAtomic as writeAtomic } from '../atomic.js';
+import { commitFile, writeFileAtomic } from '../atomic.js';
 import { OciError, RpmcomposeError } from '../errors.js';
 import type { Descriptor } from './descriptor.js';
 import { HashingStream, digestHex, sha256, type Digest } from './digest.js';
@@ -16,7 +15,7 @@ import { HashingStream, digestHex, sha256, type Digest } from './digest.js';
 /**
  * OCI JSON as stored: keys in the order the object was built (the builders in this
  * folder build them in a fixed order and sort maps), no whitespace, `undefined` dropped.
- * Not key-sorted: see lock/lockfile.ts canonicalJson for that.
+ * Not key-sorted: see src/json.ts canonicalJson for that.
  */
 export function compactJson(value: unknown): string {
   return JSON.stringify(value);
@@ -88,9 +87,7 @@ export class BlobStore {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const digest = sha256(buf);
     if (!(await this.has(digest))) {
-      await this.atomicWrite(this.blobPath(digest), async (tmp) => {
-        await fs.writeFile(tmp, buf);
-      });
+      await this.atomicWrite(this.blobPath(digest), (tmp) => fs.writeFile(tmp, buf, { flag: 'wx' }));
     }
     return { mediaType, digest, size: buf.length };
   }
@@ -106,19 +103,20 @@ export class BlobStore {
    */
   async putStream(mediaType: string, source: Readable, transforms: Transform[] = []): Promise<Descriptor> {
     const hash = new HashingStream();
-    let digest: Digest | undefined;
-    const tmp = this.tmpPath();
+    let digest: Digest;
     try {
-      const out = createWriteStream(tmp, { flags: 'wx' });
-      await (pipeline as (...streams: unknown[]) => Promise<void>)(source, ...transforms, hash, out);
-      digest = hash.digest;
-      await fsyncFile(tmp);
-      const dest = this.blobPath(digest);
-      if (await this.has(digest)) await fs.rm(tmp, { force: true });
-      else await fs.rename(tmp, dest);
+      // The name is known only once the bytes are: the temp file sits in the blobs folder.
+      digest = await commitFile(
+        path.join(this.root, 'blobs', 'sha256', 'incoming'),
+        async (tmp) => {
+          const out = createWriteStream(tmp, { flags: 'wx' });
+          await (pipeline as (...streams: unknown[]) => Promise<void>)(source, ...transforms, hash, out);
+          return hash.digest;
+        },
+        (d) => (existsSync(this.blobPath(d)) ? undefined : this.blobPath(d)),
+      );
     } catch (err) {
-      await fs.rm(tmp, { force: true }).catch(() => {});
-      // Errors of other stages (a corrupt payload in the tar source: RpmError, BuildError) pass through.
+      // Errors of other stages (a corrupt payload in the tar source: RpmError, LayerError) pass through.
       if (err instanceof RpmcomposeError) throw err;
       throw new OciError('OCI_WRITE', `cannot write a blob into ${this.root}: ${(err as Error).message}`, { cause: err });
     }
@@ -142,38 +140,22 @@ export class BlobStore {
     });
   }
 
-  private tmpPath(): string {
-    return path.join(this.root, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  }
-
-  /** `write(tmp)` fills a temporary file, which is then renamed to `dest`. */
+  /** `write(tmp)` fills a temporary file, which then becomes `dest` (src/atomic.ts). */
   private async atomicWrite(dest: string, write: (tmp: string) => Promise<void>): Promise<void> {
-    const tmp = this.tmpPath();
     try {
-      await write(tmp);
-      await fs.rename(tmp, dest);
+      await commitFile(dest, write);
     } catch (err) {
-      await fs.rm(tmp, { force: true }).catch(() => {});
       throw new OciError('OCI_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
     }
   }
 }
 
 /** Writes `data` to `dest` atomically (src/atomic.ts), as an output error when it fails. */
-export async function writeFileAtomic(dest: string, data: string | Uint8Array): Promise<void> {
+export async function writeOutputFile(dest: string, data: string | Uint8Array): Promise<void> {
   try {
-    await writeAtomic(dest, data);
+    await writeFileAtomic(dest, data);
   } catch (err) {
     throw new OciError('OCI_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-async function fsyncFile(file: string): Promise<void> {
-  const fh = await fs.open(file, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

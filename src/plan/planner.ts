@@ -10,7 +10,8 @@
 // dependents without looking at edges: an image holding a package holds its
 // dependencies, so a dependency is in at least as many images. A layer's identity is its
 // package set, so an update rewrites only the layers that hold the package.
-import { createHash } from 'node:crypto';
+import { hasher } from '../hash.js';
+import { cmp } from '../order.js';
 import type { ArchPlan, ImageFigures, PlanInput, PlannedLayer, Trade } from './types.js';
 
 /** Docker refuses more than 125 layers, overlayfs stacks 128. */
@@ -19,11 +20,9 @@ export const MAX_LAYERS_LIMIT = 120;
 /** Packages smaller than this never get a layer of their own when an image has budget to spare. */
 export const SPLIT_MIN_BYTES = 1 << 20;
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 export function layerId(keys: string[]): string {
-  const h = createHash('sha256');
-  for (const k of [...keys].sort()) h.update(k).update('\n');
+  const h = hasher('sha256');
+  for (const k of [...keys].sort(cmp)) h.update(k).update('\n');
   return `sha256:${h.digest('hex')}`;
 }
 

@@ -15,13 +15,13 @@
 // that revision from repodata/, so a crash between writes leaves the previous
 // revision intact.
 
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { tempPathFor, writeFileAtomic as writeAtomic } from '../atomic.js';
-import type { RepoSource } from '../config/types.js';
+import { commitFile, writeFileAtomic } from '../atomic.js';
+import type { RepoSource } from '../types/index.js';
 import { RepoError } from '../errors.js';
-import { redact, type DownloadResult, type HashType, type HttpClient } from './http.js';
+import { hexDigest, type HashType } from '../hash.js';
+import { redact, type DownloadResult, type HttpClient } from './http.js';
 import type { RepomdRecord } from './repomd.js';
 
 export interface RepomdState {
@@ -64,7 +64,7 @@ export function repoCacheDir(
   cacheDir: string,
   src: Pick<RepoSource, 'id' | 'baseurl' | 'metalink' | 'mirrorlist'>,
 ): string {
-  const hash = createHash('sha256').update(repoKeyUrl(src)).digest('hex').slice(0, 16);
+  const hash = hexDigest(repoKeyUrl(src)).slice(0, 16);
   const safeId = src.id.replace(/[^A-Za-z0-9._-]/g, '_');
   return join(cacheDir, 'repos', `${safeId}-${hash}`);
 }
@@ -90,9 +90,9 @@ export function repomdCopyPath(dir: string, sha256hex: string): string {
 }
 
 /** Writes `data` to `path` atomically (src/atomic.ts), as a cache error when it fails. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeCacheFile(path: string, data: string | Buffer): Promise<void> {
   try {
-    await writeAtomic(path, data);
+    await writeFileAtomic(path, data);
   } catch (err) {
     throw new RepoError('REPO_CACHE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
@@ -125,7 +125,7 @@ export async function readCachedRevision(dir: string): Promise<CachedRevision | 
   } catch {
     return undefined;
   }
-  if (createHash('sha256').update(xml).digest('hex') !== m[1]) return undefined;
+  if (hexDigest(xml) !== m[1]) return undefined;
   return { state, xml, repomdPath };
 }
 
@@ -156,16 +156,11 @@ export async function downloadChecked(
   hex: string,
   mismatch: (got: DownloadResult) => string,
 ): Promise<DownloadResult> {
-  const tmp = tempPathFor(final);
-  try {
+  return commitFile(final, async (tmp) => {
     const got = await http.download(url, tmp, algo);
     if (got.hex !== hex) throw new RepoError('REPO_CHECKSUM', mismatch(got));
-    await rename(tmp, final);
     return got;
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
+  });
 }
 
 /** One repodata file into the cache, verified against its repomd checksum. */
@@ -186,13 +181,13 @@ export async function commitRevision(dir: string, xml: Buffer, state: RepomdStat
   const hex = state.repomdChecksum.replace(/^sha256:/, '');
   const copy = repomdCopyPath(dir, hex);
   const have = await readFile(copy).catch(() => undefined);
-  if (!have || !have.equals(xml)) await writeFileAtomic(copy, xml);
-  await writeFileAtomic(join(dir, 'repomd.xml'), xml);
-  await writeFileAtomic(join(dir, 'repomd.json'), `${JSON.stringify(state, null, 2)}\n`);
+  if (!have || !have.equals(xml)) await writeCacheFile(copy, xml);
+  await writeCacheFile(join(dir, 'repomd.xml'), xml);
+  await writeCacheFile(join(dir, 'repomd.json'), `${JSON.stringify(state, null, 2)}\n`);
   return copy;
 }
 
 /** Updates only the validators of the committed revision (after a 304 with new ones). */
 export async function writeState(dir: string, state: RepomdState): Promise<void> {
-  await writeFileAtomic(join(dir, 'repomd.json'), `${JSON.stringify(state, null, 2)}\n`);
+  await writeCacheFile(join(dir, 'repomd.json'), `${JSON.stringify(state, null, 2)}\n`);
 }

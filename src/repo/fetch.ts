@@ -7,13 +7,14 @@
 // repomd.xml when the repo has a metalink; the repomd.xml itself is trusted as
 // served over the connection (use https).
 
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import type { RepoSource } from '../config/types.js';
+import type { RepoSource } from '../types/index.js';
 import { formatBytes } from '../bytes.js';
 import { RepoError } from '../errors.js';
+import { hexDigest } from '../hash.js';
+import { mapLimit } from '../limit.js';
 import {
   cachedDataFile,
   commitRevision,
@@ -22,7 +23,7 @@ import {
   readCachedRevision,
   repoCacheDir,
   repoKeyUrl,
-  writeFileAtomic,
+  writeCacheFile,
   writeState,
   type CachedRevision,
   type RepomdState,
@@ -37,7 +38,7 @@ import {
   type Metalink,
 } from './mirrors.js';
 import { parseRepomd, pickRecord, type Repomd, type RepomdRecord } from './repomd.js';
-import type { MetadataFile, MetadataType, RepoMetadata } from './types.js';
+import type { MetadataFile, MetadataType, RepoMetadata } from '../types/index.js';
 
 export const DEFAULT_TYPES: readonly MetadataType[] = ['primary', 'filelists', 'group', 'modules'];
 
@@ -151,8 +152,6 @@ function asRepoError(err: unknown): RepoError {
   return new RepoError('REPO_HTTP', (err as Error)?.message ?? String(err), { cause: err });
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
 function allFailed(src: RepoSource, errors: RepoError[]): RepoError {
   if (errors.length === 1) return errors[0]!;
   if (errors.length === 0) return new RepoError('REPO_MIRRORS', `repo "${src.id}": no mirror to fetch it from`);
@@ -194,7 +193,7 @@ async function fetchRepomd(
         repomd: await parseCachedRepomd(cached),
         base,
         url,
-        sha256: sha256(cached.xml),
+        sha256: hexDigest(cached.xml),
         validators: { etag: res.etag ?? validators?.etag, lastModified: res.lastModified ?? validators?.lastModified },
         unchanged: true,
       };
@@ -214,7 +213,7 @@ async function fetchRepomd(
         continue;
       }
     }
-    const hex = sha256(res.body);
+    const hex = hexDigest(res.body);
     const unchanged = cached?.state.repomdChecksum === `sha256:${hex}`;
     let repomd: Repomd;
     try {
@@ -310,7 +309,7 @@ async function parseCachedRepomd(cached: CachedRevision): Promise<Repomd> {
     const repomd = await parseRepomd(cached.xml, cached.repomdPath);
     // Only a speed-up: a cache we cannot write to still works.
     await mkdir(dirname(memo), { recursive: true })
-      .then(() => writeFileAtomic(memo, JSON.stringify(repomd)))
+      .then(() => writeCacheFile(memo, JSON.stringify(repomd)))
       .catch(() => {});
     return repomd;
   }
@@ -348,7 +347,7 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
       repomd: await parseCachedRepomd(cached),
       base: cached.state.baseurl,
       url: cached.state.url,
-      sha256: sha256(cached.xml),
+      sha256: hexDigest(cached.xml),
       validators: { etag: cached.state.etag, lastModified: cached.state.lastModified },
       unchanged: true,
     };
@@ -421,31 +420,24 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
 }
 
 /**
- * Fetches several repos, `concurrency` (default 4) at a time. Disabled repos are
- * skipped; results keep the order of the enabled ones. When any fails, the others
- * still finish (so nothing writes to the cache after this returns) and the first
- * failure is thrown.
+ * Fetches several repos, `concurrency` (default 4) at a time: the one way repos are
+ * fetched, for every arch of a compose at once. Disabled repos are skipped; results keep
+ * the order of the enabled ones. Equal definitions (several arches naming one URL) are
+ * fetched once and share their result. When any fails, nothing new starts, those under
+ * way finish (so nothing writes to the cache after this returns) and the first failure
+ * is thrown.
  */
 export async function fetchRepos(
   srcs: readonly RepoSource[],
   opts: FetchOptions & { concurrency?: number },
 ): Promise<RepoMetadata[]> {
   const list = srcs.filter((s) => s.enabled);
-  const results: PromiseSettledResult<RepoMetadata>[] = new Array(list.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const i = next++;
-      try {
-        results[i] = { status: 'fulfilled', value: await fetchRepo(list[i]!, opts) };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 4, list.length));
-  await Promise.all(Array.from({ length: n }, worker));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<RepoMetadata>).value);
+  const keys = list.map((s) => JSON.stringify(s));
+  const distinct = [...new Set(keys)];
+  const first = new Map(distinct.map((k) => [k, list[keys.indexOf(k)]!]));
+  const fetched = await mapLimit(distinct, opts.concurrency ?? 4, (k) => fetchRepo(first.get(k)!, opts), (e) =>
+    opts.log?.(`also failed: ${(e as Error).message}`),
+  );
+  const byKey = new Map(distinct.map((k, i) => [k, fetched[i]!]));
+  return keys.map((k) => byKey.get(k)!);
 }

@@ -2,25 +2,14 @@
 // failures, conditional GET, redirects, and streaming a body to a file while hashing
 // it. `file://` URLs go through the same API and are read from disk.
 
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Agent, Dispatcher } from 'undici';
-import type { RepoSource } from '../config/types.js';
+import type { RepoSource } from '../types/index.js';
 import { RepoError } from '../errors.js';
-
-/** Checksum algorithms repomd.xml and metalinks use, named as node:crypto names them. */
-export const HASH_TYPES = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
-export type HashType = (typeof HASH_TYPES)[number];
-
-/** Normalizes a repomd/metalink checksum type (`sha` is sha1 in old repos). */
-export function hashType(name: string): HashType | undefined {
-  const n = name.toLowerCase().replace(/-/g, '');
-  const t = n === 'sha' ? 'sha1' : n;
-  return (HASH_TYPES as readonly string[]).includes(t) ? (t as HashType) : undefined;
-}
+import { hasher, type HashType } from '../hash.js';
 
 /** Cache validators of one response. */
 export interface Validators {
@@ -246,8 +235,8 @@ export class HttpClient {
   }
 
   /**
-   * Streams a body into `dest` (created or truncated; the caller owns naming and
-   * renaming) while hashing it with `algo`. Retries restart from the first byte.
+   * Streams a body into `dest` (created or truncated; the caller owns naming, syncing and
+   * renaming: src/atomic.ts) while hashing it with `algo`. Retries restart from the first byte.
    */
   async download(url: string, dest: string, algo: HashType): Promise<DownloadResult> {
     if (url.startsWith('file:')) {
@@ -396,7 +385,7 @@ async function readLimited(body: Readable, url: string): Promise<Buffer> {
 
 /** Writes a stream to `dest` (truncating it), hashing every byte on the way. */
 async function writeHashed(src: Readable, dest: string, algo: HashType): Promise<DownloadResult> {
-  const hash: Hash = createHash(algo);
+  const hash = hasher(algo);
   const fh = await open(dest, 'w', 0o644);
   let size = 0;
   try {
@@ -407,7 +396,6 @@ async function writeHashed(src: Readable, dest: string, algo: HashType): Promise
       let off = 0;
       while (off < buf.length) off += (await fh.write(buf, off)).bytesWritten;
     }
-    await fh.sync();
   } catch (err) {
     src.destroy();
     throw err;

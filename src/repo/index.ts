@@ -5,7 +5,7 @@ export { repoCacheDir, repoKeyUrl, dataFileName } from './cache.js';
 export { closeHttpAgents, HttpClient, clientForSource, RepoHttpError, type HttpClientOptions } from './http.js';
 export { parseRepomd, pickRecord, type Repomd, type RepomdRecord, type Checksum } from './repomd.js';
 export { parseMetalink, parseMirrorlist, type Metalink, type Mirror } from './mirrors.js';
-export type { MetadataFile, MetadataType, RepoMetadata } from './types.js';
+export type { MetadataFile, MetadataType, RepoMetadata } from '../types/index.js';
 export {
   fetchPackages,
   cachedPackagePath,

@@ -2,9 +2,8 @@
 // carries the checksums the current repomd.xml must have, so a mirror serving a stale
 // or tampered repomd.xml is skipped.
 
-import { createHash } from 'node:crypto';
 import { RepoError } from '../errors.js';
-import { hashType, type HashType } from './http.js';
+import { hashType, hexDigest, type HashType } from '../hash.js';
 import { parseXml, type Checksum } from './repomd.js';
 
 export interface Mirror {
@@ -139,11 +138,11 @@ export type MetalinkMatch = 'current' | 'alternate' | 'none';
 export function matchMetalink(body: Buffer, ml: Metalink): { match: MetalinkMatch; expected?: Checksum; actual?: string } {
   const expected = strongestHash(ml.hashes);
   if (!expected) return { match: 'current' }; // a metalink without hashes verifies nothing
-  const actual = createHash(expected.type).update(body).digest('hex');
+  const actual = hexDigest(body, expected.type);
   if (actual === expected.hex) return { match: 'current', expected, actual };
   for (const alt of ml.alternates) {
     const h = strongestHash(alt);
-    if (h && createHash(h.type).update(body).digest('hex') === h.hex) return { match: 'alternate', expected, actual };
+    if (h && hexDigest(body, h.type) === h.hex) return { match: 'alternate', expected, actual };
   }
   return { match: 'none', expected, actual };
 }

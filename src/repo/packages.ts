@@ -10,15 +10,16 @@
 // failures are retried (and connections kept alive) by the HttpClient; a repo's other
 // base URLs are tried when the one its metadata came from fails.
 
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import type { RepoSource } from '../config/types.js';
+import type { RepoSource } from '../types/index.js';
 import { RepoError } from '../errors.js';
+import { hasher, hashType, type HashType } from '../hash.js';
+import { mapLimit } from '../limit.js';
 import { downloadChecked } from './cache.js';
-import { clientForSource, hashType, redact, RepoHttpError, type HashType, type HttpClient } from './http.js';
+import { clientForSource, redact, RepoHttpError, type HttpClient } from './http.js';
 
 /** One package to fetch: the fields of a resolved package that locate and verify it. */
 export interface PackageRef {
@@ -89,7 +90,7 @@ export function cachedPackagePath(cacheDir: string, checksum: string): string {
 }
 
 async function hashFile(path: string, algo: HashType): Promise<string> {
-  const hash = createHash(algo);
+  const hash = hasher(algo);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
@@ -192,27 +193,18 @@ export async function fetchPackages(
   };
 
   log(`downloading ${plural(missing.length, 'package')} (${plural(total - missing.length, 'package')} cached)`);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (errors.length === 0 && next < missing.length) {
-      const w = missing[next++]!;
-      try {
-        const repo = repos.get(w.pkg.repo)!;
-        const size = await downloadPackage(w, packageUrls(w.pkg, repo), clientFor(repo), log);
-        bytes += size;
-        result.set(w.pkg.checksum, w.path);
-        opts.progress?.(result.size, total, bytes);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
-  if (errors.length) {
-    for (const e of errors.slice(1)) log(`also failed: ${(e as Error).message}`);
-    throw errors[0];
-  }
+  await mapLimit(
+    missing,
+    concurrency,
+    async (w) => {
+      const repo = repos.get(w.pkg.repo)!;
+      const size = await downloadPackage(w, packageUrls(w.pkg, repo), clientFor(repo), log);
+      bytes += size; // not `bytes += await …`: that reads `bytes` before the await
+      result.set(w.pkg.checksum, w.path);
+      opts.progress?.(result.size, total, bytes);
+    },
+    (e) => log(`also failed: ${(e as Error).message}`),
+  );
   return result;
 }
 

@@ -2,8 +2,8 @@
 // primary.xml and friends go to libsolv, never through here.
 
 import { RepoError } from '../errors.js';
-import { hashType, type HashType } from './http.js';
-import type { MetadataType } from './types.js';
+import { hashType, type HashType } from '../hash.js';
+import type { MetadataType } from '../types/index.js';
 
 export interface Checksum {
   type: HashType;

@@ -6,18 +6,15 @@
 // Each entry's body yields exactly `size` bytes. Consume it before asking for the next
 // entry: when the consumer asks for the next one early, the rest of the body is skipped
 // and the body stream is ended (reading it afterwards yields only what it had buffered).
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { RpmError } from '../errors.js';
+import { hasher } from '../hash.js';
+import { S_IFLNK, S_IFMT, S_IFREG } from '../mode.js';
 import { decompressor } from './decompress.js';
 import { readRpm } from './package.js';
-import type { PayloadEntry, RpmHeaderInfo } from './types.js';
+import { FileFlag, type PayloadEntry, type RpmHeaderInfo } from './types.js';
 
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const GHOST = 1 << 6;
 const NEWC_HEADER = 110;
 const STRIPPED_HEADER = 14;
 const TRAILER = 'TRAILER!!!';
@@ -112,7 +109,7 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
   raw.on('error', (err) => dec.destroy(err));
   // The compressed payload's digest, when the header has one: some corruption (zstd frames
   // without checksums, uncompressed payloads) is invisible to the decompressor.
-  const hash = header.payloadDigest ? createHash('sha256') : undefined;
+  const hash = header.payloadDigest ? hasher('sha256') : undefined;
   if (hash) raw.on('data', (c: string | Buffer) => {
     hash.update(c);
   });
@@ -132,7 +129,7 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
       const sets = new Map<string, number>();
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
-        if ((f.mode & S_IFMT) !== S_IFREG || f.flags & GHOST || f.inode <= 0) continue;
+        if ((f.mode & S_IFMT) !== S_IFREG || f.flags & FileFlag.ghost || f.inode <= 0) continue;
         sets.set(`${f.device}:${f.inode}`, i);
       }
       carriers = new Set(sets.values());

@@ -1,15 +1,12 @@
 // The solver stage: repo metadata of one arch → a pool → each image's package set.
-import type { RepoSource } from '../config/types.js';
-import type { RepoMetadata } from '../repo/types.js';
 import { mergeComps, parseComps, type Comps } from './comps.js';
 import { mergeIndexes, moduleExcludes, parseModulesYaml } from './modules.js';
 import { readCompressed } from '../native.js';
 import { loadPool, type SolvPool } from './pool.js';
 import { matchPatterns, resolveImage, type ResolveRequest, type SolveContext } from './resolve.js';
-import type { ImageResolution } from './types.js';
+import type { ImageResolution, RepoState } from '../types/index.js';
 
-export type { ImageResolution, Problem, ResolvedPackage } from './types.js';
-export { nevra } from './types.js';
+export { nevra } from '../rpm/version.js';
 export { libsolvVersion } from '../native.js';
 
 export interface ArchSolver {
@@ -45,10 +42,10 @@ function repoExcludes(pool: SolvPool): number[] {
 
 export async function createSolver(
   arch: string,
-  repos: { source: RepoSource; metadata: RepoMetadata }[],
+  repos: RepoState[],
   opts: SolverOptions,
 ): Promise<ArchSolver> {
-  const pool = loadPool(arch, repos, opts.cacheDir, opts.specs);
+  const pool = await loadPool(arch, repos, opts.cacheDir, opts.specs);
   const modular = repos.filter((r) => r.metadata.files.modules);
   const index = mergeIndexes(
     await Promise.all(

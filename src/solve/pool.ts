@@ -5,24 +5,19 @@
 // /usr/lib/sendmail (createrepo's rule). Other paths that dependencies or specs name
 // are looked up by a streaming scan of filelists.xml that adds just those paths as file
 // provides; the whole file list is loaded into libsolv only for a glob file spec.
-import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tempPathFor } from '../atomic.js';
-import type { RepoSource } from '../config/types.js';
-import type { RepoMetadata } from '../repo/types.js';
+import { commitFile } from '../atomic.js';
 import { ResolveError } from '../errors.js';
+import { hasher } from '../hash.js';
 import { NativePool, libsolvVersion } from '../native.js';
+import type { RepoMetadata, RepoSource, RepoState } from '../types/index.js';
+import { isFileSpec, isGlob } from './specs.js';
 
 /** Bump when the addon changes what it stores in a `.solv`. */
 const SOLV_FORMAT = 2;
 
-export interface PoolRepo {
-  source: RepoSource;
-  metadata: RepoMetadata;
-}
-
-export interface LoadedRepo extends PoolRepo {
+export interface LoadedRepo extends RepoState {
   /** libsolv's repo id in this pool. */
   solvId: number;
   /** True when it came from the `.solv` cache rather than the XML. */
@@ -40,7 +35,7 @@ export interface SolvPool {
 }
 
 export function solvCacheKey(metadata: RepoMetadata): string {
-  const h = createHash('sha256');
+  const h = hasher('sha256');
   h.update(`libsolv ${libsolvVersion} format ${SOLV_FORMAT}\n`);
   h.update(`primary ${metadata.files.primary?.checksum ?? '-'}\n`);
   return h.digest('hex');
@@ -51,16 +46,13 @@ export function inPrimary(file: string): boolean {
   return file.startsWith('/etc/') || file.includes('bin/') || file === '/usr/lib/sendmail';
 }
 
-const isFileSpec = (spec: string) => spec.startsWith('/') || spec.startsWith('*/');
-const isGlob = (spec: string) => /[*?[]/.test(spec);
-
 function badMetadata(source: RepoSource, metadata: RepoMetadata, err: unknown): ResolveError {
   return new ResolveError('SOLVE_BAD_METADATA', `repo ${source.id} (${metadata.url}): cannot read metadata: ${(err as Error).message}`, {
     cause: err,
   });
 }
 
-function loadRepo(native: NativePool, repo: PoolRepo, cacheDir: string): LoadedRepo {
+async function loadRepo(native: NativePool, repo: RepoState, cacheDir: string): Promise<LoadedRepo> {
   const { source, metadata } = repo;
   const solvId = native.createRepo(source.id);
   // dnf: lower priority/cost numbers win; libsolv: higher numbers win.
@@ -75,21 +67,20 @@ function loadRepo(native: NativePool, repo: PoolRepo, cacheDir: string): LoadedR
   } catch (err) {
     throw badMetadata(source, metadata, err);
   }
-  mkdirSync(dir, { recursive: true });
-  const tmp = tempPathFor(file);
   try {
-    native.repoWrite(solvId, tmp);
-    renameSync(tmp, file);
+    await mkdir(dir, { recursive: true });
+    await commitFile(file, async (tmp) => native.repoWrite(solvId, tmp));
   } catch {
     // The cache is an optimisation: a read-only or full cache dir must not fail a resolve.
-    rmSync(tmp, { force: true });
   }
   return { ...repo, solvId, fromSolv: false };
 }
 
-export function loadPool(arch: string, repos: PoolRepo[], cacheDir: string, specs: string[] = []): SolvPool {
+export async function loadPool(arch: string, repos: RepoState[], cacheDir: string, specs: string[] = []): Promise<SolvPool> {
   const native = new NativePool(arch);
-  const loaded = repos.map((r) => loadRepo(native, r, cacheDir));
+  const loaded: LoadedRepo[] = [];
+  // One at a time: libsolv's pool is not safe to fill from several calls at once.
+  for (const r of repos) loaded.push(await loadRepo(native, r, cacheDir));
   const scanned = new Set<string>();
   let fullFilelists = false;
 

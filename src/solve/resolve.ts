@@ -5,7 +5,10 @@ import type { NativeSolvable } from '../native.js';
 import type { SolvPool } from './pool.js';
 import { expandGroup, type Comps } from './comps.js';
 import { suggestNames } from './suggest.js';
-import { nevra, type ImageResolution, type Problem, type ResolvedPackage } from './types.js';
+import { cmp } from '../order.js';
+import { nevra } from '../rpm/version.js';
+import type { ImageResolution, Problem, ResolvedPackage } from '../types/index.js';
+import { isFileSpec, isGlob } from './specs.js';
 
 export interface ResolveRequest {
   packages: string[];
@@ -23,8 +26,6 @@ export interface SolveContext {
 const SPEC_FLAGS = SEL.NAME | SEL.PROVIDES | SEL.FILELIST | SEL.CANON | SEL.DOTARCH | SEL.REL | SEL.GLOB;
 // dnf matches excludes against names and NEVRA forms, not provides.
 const EXCLUDE_FLAGS = SEL.NAME | SEL.CANON | SEL.DOTARCH | SEL.GLOB;
-
-const isGlob = (s: string) => /[*?[]/.test(s);
 
 /** Solvables matching dnf-style patterns (globs, name.arch, name-version…). */
 export function matchPatterns(pool: SolvPool, patterns: string[]): number[] {
@@ -64,7 +65,7 @@ function candidates(pool: SolvPool, spec: string): number[][] {
   if (ids.length === 0) return [];
   const described = pool.native.describe(ids);
   const withObsoleters = (set: number[]) => [...new Set([...set, ...pool.native.whatObsoletes(set)])];
-  if (isGlob(spec) && !spec.startsWith('/') && !spec.startsWith('*/')) {
+  if (isGlob(spec) && !isFileSpec(spec)) {
     const byName = new Map<string, number[]>();
     for (const s of described) byName.set(s.name, [...(byName.get(s.name) ?? []), s.id]);
     return [...byName.values()].map(withObsoleters);
@@ -118,8 +119,6 @@ export function resolveImage(ctx: SolveContext, req: ResolveRequest): ImageResol
     native.setExcluded(ctx.baseExcluded);
   }
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function comparePackages(a: ResolvedPackage, b: ResolvedPackage): number {
   return cmp(a.name, b.name) || cmp(a.arch, b.arch) || cmp(nevra(a), nevra(b));

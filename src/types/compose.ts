@@ -1,5 +1,5 @@
 // The validated, fully typed compose: what every later stage reads. Shapes of the
-// file itself live in schema.ts (zod); these are the resolved values after defaults,
+// file itself live in config/schema.ts (zod); these are the resolved values after defaults,
 // dnf .repo files and variable substitution.
 
 /** One repository for one architecture, variables already substituted. */

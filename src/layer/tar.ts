@@ -2,6 +2,7 @@
 // as bytes when ustar cannot hold an entry (long or non-ASCII names, large sizes, binary
 // xattrs such as security.capability). tar-stream builds PAX records as UTF-8 strings,
 // which corrupts binary values, and gives no way to write a PAX header's body ourselves.
+import { cmp } from '../order.js';
 
 export type TarType = 'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo';
 
@@ -119,7 +120,7 @@ export function encodeHeader(h: TarHeader): Buffer {
   if (big(h.size, 12)) records.push(record('size', Buffer.from(String(h.size))));
   if (big(h.uid, 8)) records.push(record('uid', Buffer.from(String(h.uid))));
   if (big(h.gid, 8)) records.push(record('gid', Buffer.from(String(h.gid))));
-  for (const [k, v] of Object.entries(h.xattrs ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [k, v] of Object.entries(h.xattrs ?? {}).sort(([a], [b]) => cmp(a, b))) {
     records.push(record(`SCHILY.xattr.${k}`, v));
   }
   // An ASCII stand-in for names that travel in the PAX record.

@@ -1,4 +1,7 @@
-// What the solver stage hands on: per image and arch, the exact package set.
+// What the solver stage hands on: per image and arch, the exact package set; and the
+// resolution of a whole compose, which plan, fetch, lock and diff read.
+import type { Compose, RepoSource } from './compose.js';
+import type { RepoMetadata } from './repo.js';
 
 export interface ResolvedPackage {
   name: string;
@@ -38,4 +41,17 @@ export interface ImageResolution {
   problems: Problem[];
 }
 
-export { nevra } from '../rpm/version.js';
+/** One enabled repo of one arch, as fetched. */
+export interface RepoState {
+  source: RepoSource;
+  metadata: RepoMetadata;
+}
+
+/** A compose resolved: what every later stage (plan, fetch, build, lock, diff) reads. */
+export interface Resolution {
+  compose: Compose;
+  /** arch → the enabled repos as fetched for it. */
+  repos: Record<string, RepoState[]>;
+  /** image → arch → its package set. */
+  images: Record<string, Record<string, ImageResolution>>;
+}

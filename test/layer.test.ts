@@ -1,13 +1,13 @@
-// Pure pieces of the build stage: capabilities, the tar encoder, the layer plan.
+// Pure pieces of the layer stage: capabilities, the tar encoder, a layer's entries.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { capsToXattr } from '../src/build/caps.js';
-import { planLayer } from '../src/build/plan.js';
-import { encodeHeader, END_OF_ARCHIVE, padding } from '../src/build/tar.js';
-import { idMap } from '../src/build/users.js';
+import { capsToXattr } from '../src/layer/caps.js';
+import { layerEntries } from '../src/layer/entries.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from '../src/layer/tar.js';
+import { idMap } from '../src/layer/owners.js';
 import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../src/rpm/types.js';
 import { tmp } from './helpers.js';
 
@@ -71,9 +71,9 @@ function pkg(name: string, files: RpmFile[], arch = 'noarch'): RpmHeaderInfo {
 }
 const opts = { docs: true, langs: [], ids: idMap('root:x:0:0::/root:/bin/sh\nweb:x:480:480::/:/sbin/nologin\n', 'root:x:0:\nweb:x:480:\n'), mtime: 50, arch: 'x86_64' };
 
-describe('layer plan', () => {
+describe('layer entries', () => {
   test('sorted by byte order, parents nobody owns added, ghosts left out, owners mapped', () => {
-    const plan = planLayer(
+    const plan = layerEntries(
       [pkg('a', [file('/usr/b'), file('/usr/a-b'), file('/usr/ghost', { flags: FileFlag.ghost }), file('/var/w', { user: 'web', group: 'nobody' })])],
       opts,
     );
@@ -92,7 +92,7 @@ describe('layer plan', () => {
       file('/usr/share/locale/de/a.mo', { lang: 'de' }),
       file('/usr/share/locale/en_GB/a.mo', { lang: 'en_GB' }),
     ];
-    const plan = planLayer([pkg('a', files)], { ...opts, docs: false, langs: ['en'] });
+    const plan = layerEntries([pkg('a', files)], { ...opts, docs: false, langs: ['en'] });
     const paths = plan.entries.map((e) => e.path);
     assert.ok(!paths.includes('/usr/share/doc/a') && !paths.includes('/usr/share/doc/a/README'));
     assert.ok(paths.includes('/usr/share/licenses/a/COPYING'));
@@ -100,7 +100,7 @@ describe('layer plan', () => {
   });
 
   test('hard-link sets go last, the content member first, then links to it', () => {
-    const plan = planLayer([pkg('a', [file('/a/x', { inode: 900 }), file('/a/y', { inode: 900 }), file('/a/z')])], opts);
+    const plan = layerEntries([pkg('a', [file('/a/x', { inode: 900 }), file('/a/y', { inode: 900 }), file('/a/z')])], opts);
     assert.deepEqual(
       plan.entries.map((e) => `${e.kind} ${e.path}${e.kind === 'hardlink' ? ` -> ${e.target}` : ''}`),
       ['dir /a', 'file /a/z', 'file /a/y', 'hardlink /a/x -> /a/y'],
@@ -108,9 +108,9 @@ describe('layer plan', () => {
   });
 
   test('file conflicts: different content fails naming both; identical is shared; multilib prefers the image arch', () => {
-    assert.throws(() => planLayer([pkg('a', [file('/f')]), pkg('b', [file('/f', { digest: 'other' })])], opts), /\/f conflicts between a-1-1\.noarch and b-1-1\.noarch/);
-    assert.equal(planLayer([pkg('a', [file('/f')]), pkg('b', [file('/f')])], opts).entries.length, 1);
-    const ml = planLayer([pkg('lib', [file('/usr/lib/x.so', { digest: '32' })], 'i686'), pkg('lib', [file('/usr/lib/x.so', { digest: '64' })], 'x86_64')], opts);
+    assert.throws(() => layerEntries([pkg('a', [file('/f')]), pkg('b', [file('/f', { digest: 'other' })])], opts), /\/f conflicts between a-1-1\.noarch and b-1-1\.noarch/);
+    assert.equal(layerEntries([pkg('a', [file('/f')]), pkg('b', [file('/f')])], opts).entries.length, 1);
+    const ml = layerEntries([pkg('lib', [file('/usr/lib/x.so', { digest: '32' })], 'i686'), pkg('lib', [file('/usr/lib/x.so', { digest: '64' })], 'x86_64')], opts);
     const f = ml.entries.find((e) => e.path === '/usr/lib/x.so')!;
     assert.equal(f.kind === 'file' && f.pkg, 1);
   });

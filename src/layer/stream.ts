@@ -1,11 +1,11 @@
-// A planned layer → its tar stream, written straight from the RPM payloads: one pass
-// over each package's cpio in order (rpm sorts payloads by path, as the plan is sorted),
+// A layer's entries → its tar stream, written straight from the RPM payloads: one pass
+// over each package's cpio in order (rpm sorts payloads by path, as the entries are sorted),
 // nothing unpacked to disk, deterministic bytes.
 import { Readable } from 'node:stream';
-import { BuildError } from '../errors.js';
+import { LayerError } from '../errors.js';
 import { payloadEntries } from '../rpm/cpio.js';
 import type { PayloadEntry, RpmHeaderInfo } from '../rpm/types.js';
-import type { Entry, LayerPlan } from './plan.js';
+import type { Entry, LayerEntries } from './entries.js';
 import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar.js';
 
 export interface LayerSource {
@@ -39,8 +39,8 @@ async function seek(payload: Payload, path: string, source: LayerSource): Promis
     const next = await payload.next();
     if (next.done) {
       const h = source.header;
-      throw new BuildError(
-        'BUILD_PAYLOAD',
+      throw new LayerError(
+        'LAYER_PAYLOAD',
         `${h.name}-${h.version}-${h.release}.${h.arch} (${source.file}): ${path} is not in the payload, or not in path order`,
       );
     }
@@ -48,12 +48,12 @@ async function seek(payload: Payload, path: string, source: LayerSource): Promis
   }
 }
 
-async function* chunks(sources: LayerSource[], plan: LayerPlan): AsyncGenerator<Buffer> {
+async function* chunks(sources: LayerSource[], layer: LayerEntries): AsyncGenerator<Buffer> {
   const payloads: (Payload | undefined)[] = sources.map((s, i) =>
-    plan.contentPaths[i]!.size ? payloadEntries(s.file, s.header)[Symbol.asyncIterator]() : undefined,
+    layer.contentPaths[i]!.size ? payloadEntries(s.file, s.header)[Symbol.asyncIterator]() : undefined,
   );
   try {
-    for (const e of plan.entries) {
+    for (const e of layer.entries) {
       yield encodeHeader(tarHeader(e));
       if (e.kind !== 'file') continue;
       const source = sources[e.pkg]!;
@@ -67,8 +67,8 @@ async function* chunks(sources: LayerSource[], plan: LayerPlan): AsyncGenerator<
       }
       if (n !== e.size) {
         const h = source.header;
-        throw new BuildError(
-          'BUILD_PAYLOAD',
+        throw new LayerError(
+          'LAYER_PAYLOAD',
           `${h.name}-${h.version}-${h.release}.${h.arch}: ${e.path} has ${n} bytes in the payload, the header says ${e.size}`,
         );
       }
@@ -102,6 +102,6 @@ async function* coalesce(pieces: AsyncIterable<Buffer>, target = 256 * 1024): As
  * the compressor is a trip to zlib's thread pool, so fewer, bigger writes keep both the
  * main thread and the pool busy.
  */
-export function layerTar(sources: LayerSource[], plan: LayerPlan): Readable {
-  return Readable.from(coalesce(chunks(sources, plan)), { objectMode: false });
+export function layerTar(sources: LayerSource[], layer: LayerEntries): Readable {
+  return Readable.from(coalesce(chunks(sources, layer)), { objectMode: false });
 }

@@ -2,19 +2,13 @@
 // the RPM headers (owners, modes, mtimes from the tags), filtered as rpm would install
 // them (no %ghost; %doc and foreign languages when asked), hard-link sets, parent
 // directories nobody owns, and file conflicts between packages. Pure: no I/O.
-import { BuildError } from '../errors.js';
+import { LayerError } from '../errors.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from '../mode.js';
+import { cmpUtf8 } from '../order.js';
 import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../rpm/types.js';
 import { nevra } from '../rpm/version.js';
 import { capsToXattr } from './caps.js';
-import type { IdMap } from './users.js';
-
-export const S_IFMT = 0o170000;
-export const S_IFREG = 0o100000;
-export const S_IFDIR = 0o040000;
-export const S_IFLNK = 0o120000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFIFO = 0o010000;
+import type { IdMap } from './owners.js';
 
 export interface EntryBase {
   /** Absolute path, `/usr/bin/foo`. */
@@ -36,7 +30,7 @@ export type Entry =
   | (EntryBase & { kind: 'hardlink'; target: string; pkg: number })
   | (EntryBase & { kind: 'device'; type: 'character-device' | 'block-device' | 'fifo'; devmajor: number; devminor: number });
 
-export interface PlanOptions {
+export interface EntryOptions {
   docs: boolean;
   /** Empty: every language. */
   langs: string[];
@@ -49,15 +43,10 @@ export interface PlanOptions {
   imageDirs?: Set<string>;
 }
 
-export interface LayerPlan {
+export interface LayerEntries {
   entries: Entry[];
   /** Per package (index as given), the paths whose bytes the writer takes from its payload. */
   contentPaths: Set<string>[];
-}
-
-/** Byte order of UTF-8 paths: the order rpm sorts its file lists and payloads in. */
-export function comparePaths(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 function langKept(file: RpmFile, langs: string[]): boolean {
@@ -82,7 +71,7 @@ function identical(a: RpmFile, b: RpmFile): boolean {
   return a.mode === b.mode && a.user === b.user && a.group === b.group && a.digest === b.digest && a.linkto === b.linkto && a.size === b.size;
 }
 
-export function planLayer(pkgs: RpmHeaderInfo[], opts: PlanOptions): LayerPlan {
+export function layerEntries(pkgs: RpmHeaderInfo[], opts: EntryOptions): LayerEntries {
   const chosen = new Map<string, Candidate>();
   pkgs.forEach((h, pkg) => {
     // Hard-link sets: files of one package sharing (device, inode); the payload carries
@@ -130,8 +119,8 @@ export function planLayer(pkgs: RpmHeaderInfo[], opts: PlanOptions): LayerPlan {
         if (h.arch === opts.arch) chosen.set(f.path, cand);
         continue;
       }
-      throw new BuildError(
-        'BUILD_FILE_CONFLICT',
+      throw new LayerError(
+        'LAYER_FILE_CONFLICT',
         `file ${f.path} conflicts between ${nevra(pkgs[prev.pkg]!)} and ${nevra(h)} (different content or attributes)`,
       );
     }
@@ -167,7 +156,7 @@ export function planLayer(pkgs: RpmHeaderInfo[], opts: PlanOptions): LayerPlan {
         break;
       }
       default:
-        throw new BuildError('BUILD_FILE_TYPE', `${where}: unsupported file type ${(f.mode & S_IFMT).toString(8)}`);
+        throw new LayerError('LAYER_FILE_TYPE', `${where}: unsupported file type ${(f.mode & S_IFMT).toString(8)}`);
     }
   }
   // Parents nobody owns, as rpm creates them on install: root-owned 0755.
@@ -179,7 +168,7 @@ export function planLayer(pkgs: RpmHeaderInfo[], opts: PlanOptions): LayerPlan {
       entries.push({ path: p, kind: 'dir', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: opts.mtime });
     }
   }
-  entries.sort((a, b) => comparePaths(a.path, b.path));
+  entries.sort((a, b) => cmpUtf8(a.path, b.path));
   return { entries: placeHardlinks(entries), contentPaths };
 }
 
@@ -194,7 +183,7 @@ function placeHardlinks(entries: Entry[]): Entry[] {
   if (sets.length === 0) return entries;
   const pkgOf = (e: Entry) => (e.kind === 'hardlink' || e.kind === 'file' ? e.pkg : 0);
   const tail: Entry[] = [];
-  const contents = sets.filter((e) => e.kind === 'file').sort((a, b) => pkgOf(a) - pkgOf(b) || comparePaths(a.path, b.path));
+  const contents = sets.filter((e) => e.kind === 'file').sort((a, b) => pkgOf(a) - pkgOf(b) || cmpUtf8(a.path, b.path));
   for (const c of contents) tail.push(c, ...sets.filter((e) => e.kind === 'hardlink' && e.target === c.path && e.pkg === pkgOf(c)));
   return [...entries.filter((e) => !inSet(e)), ...tail];
 }

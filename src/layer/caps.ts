@@ -1,7 +1,7 @@
 // File capabilities: rpm stores them as text (libcap's cap_to_text, `cap_net_raw=ep`);
 // the kernel, and tar's SCHILY.xattr.security.capability record, want the binary
 // vfs_cap_data (revision 2).
-import { BuildError } from '../errors.js';
+import { LayerError } from '../errors.js';
 
 const NAMES = [
   'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
@@ -22,7 +22,7 @@ export function capsToXattr(text: string, where: string): Buffer {
   let effective = 0n;
   for (const clause of text.trim().split(/\s+/).filter(Boolean)) {
     const m = /^([^=+-]*)((?:[=+-][eip]*)+)$/.exec(clause);
-    if (!m) throw new BuildError('BUILD_CAPS', `${where}: cannot read file capabilities "${text}"`);
+    if (!m) throw new LayerError('LAYER_CAPS', `${where}: cannot read file capabilities "${text}"`);
     let set = 0n;
     const names = m[1] ? m[1].split(',') : ['all'];
     for (const raw of names) {
@@ -32,7 +32,7 @@ export function capsToXattr(text: string, where: string): Buffer {
         continue;
       }
       const bit = NAMES.indexOf(name);
-      if (bit < 0) throw new BuildError('BUILD_CAPS', `${where}: unknown capability "${raw}" in "${text}"`);
+      if (bit < 0) throw new LayerError('LAYER_CAPS', `${where}: unknown capability "${raw}" in "${text}"`);
       set |= 1n << BigInt(bit);
     }
     for (const op of m[2]!.match(/[=+-][eip]*/g)!) {

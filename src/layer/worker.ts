@@ -1,15 +1,16 @@
-// Worker-thread entry: one planned layer, its tar written from the RPM payloads and
+// Worker-thread entry (pool.ts starts it): one layer, its tar written from the RPM payloads and
 // compressed into the blob store, off the main thread. Payload decoding (xz, zstd) and
 // the tar are synchronous JavaScript and addon work; in workers, two layers really do
 // run on two cores.
 import { parentPort } from 'node:worker_threads';
-import { layerTar, type LayerPlan, type LayerSource } from './build/index.js';
-import { BlobStore, compressLayer } from './oci/index.js';
-import { zstdCompressor } from './rpm/decompress.js';
+import { BlobStore, compressLayer } from '../oci/index.js';
+import { zstdCompressor } from '../rpm/decompress.js';
+import type { LayerEntries } from './entries.js';
+import { layerTar, type LayerSource } from './stream.js';
 
 export interface LayerJob {
   sources: LayerSource[];
-  plan: LayerPlan;
+  content: LayerEntries;
   storeRoot: string;
   compression: 'gzip' | 'zstd';
   level?: number;
@@ -27,9 +28,9 @@ parentPort?.on('message', async (msg: { id: number; job: LayerJob }) => {
   const { id, job } = msg;
   try {
     // Structured clone hands Buffers over as Uint8Arrays: make them Buffers again.
-    for (const e of job.plan.entries) if (e.kind === 'file' && e.caps) e.caps = Buffer.from(e.caps);
+    for (const e of job.content.entries) if (e.kind === 'file' && e.caps) e.caps = Buffer.from(e.caps);
     const store = await BlobStore.open(job.storeRoot);
-    const layer = await compressLayer(layerTar(job.sources, job.plan), store, {
+    const layer = await compressLayer(layerTar(job.sources, job.content), store, {
       compression: job.compression,
       level: job.level,
       compressor: job.compression === 'zstd' ? () => zstdCompressor(job.level ?? 3) : undefined,

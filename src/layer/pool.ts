@@ -1,12 +1,12 @@
-// A small pool of worker threads that build layers (src/layer-worker.ts). Errors come
-// back as the stage errors they were, so the CLI maps them to messages and exit codes.
+// A small pool of worker threads that build layers (worker.ts). Errors come back as the
+// stage errors they were, so the CLI maps them to messages and exit codes.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BuildError, OciError, RepoError, RpmError } from './errors.js';
-import type { LayerJob, SerializedError } from './layer-worker.js';
-import type { Layer } from './oci/index.js';
+import { LayerError, OciError, RepoError, RpmError } from '../errors.js';
+import type { Layer } from '../oci/index.js';
+import type { LayerJob, SerializedError } from './worker.js';
 
-const STAGE_ERRORS: Record<string, new (code: string, message: string) => Error> = { BuildError, OciError, RepoError, RpmError };
+const STAGE_ERRORS: Record<string, new (code: string, message: string) => Error> = { LayerError, OciError, RepoError, RpmError };
 
 function revive(e: SerializedError): Error {
   const Stage = STAGE_ERRORS[e.name];
@@ -26,7 +26,7 @@ export class LayerPool {
   private next = 0;
 
   constructor(size = LAYER_WORKERS) {
-    const entry = new URL('./layer-worker.js', import.meta.url);
+    const entry = new URL('./worker.js', import.meta.url);
     this.workers = Array.from({ length: size }, () => new Worker(entry));
     this.idle = [...this.workers];
   }

@@ -1,0 +1,85 @@
+// Owners by name → numeric ids, from the image's own /etc/passwd and /etc/group, as rpm
+// resolves them when it installs. `root` is always 0; an unknown name maps to root (rpm
+// does the same, with a warning) and is reported.
+import { isRegular } from '../mode.js';
+import { payloadEntries } from '../rpm/cpio.js';
+import { FileFlag } from '../rpm/types.js';
+import type { LayerSource } from './stream.js';
+
+export interface IdMap {
+  uid(user: string): number;
+  gid(group: string): number;
+  /** Names that were not found, `user:x` / `group:y`, sorted. */
+  unknown(): string[];
+}
+
+function parse(text: string | undefined, idField: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of (text ?? '').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const f = line.split(':');
+    const id = Number(f[idField]);
+    if (f[0] && Number.isInteger(id) && !out.has(f[0])) out.set(f[0], id);
+  }
+  return out;
+}
+
+export function idMap(passwd: string | undefined, group: string | undefined): IdMap {
+  const users = parse(passwd, 2);
+  const groups = parse(group, 2);
+  const missing = new Set<string>();
+  const look = (map: Map<string, number>, kind: string, name: string) => {
+    if (name === 'root' || name === '') return 0;
+    const id = map.get(name);
+    if (id !== undefined) return id;
+    missing.add(`${kind}:${name}`);
+    return 0;
+  };
+  return {
+    uid: (u) => look(users, 'user', u),
+    gid: (g) => look(groups, 'group', g),
+    unknown: () => [...missing].sort(),
+  };
+}
+
+const ACCOUNT_FILES = ['/etc/passwd', '/etc/group'];
+
+/** Regular files' bytes from the packages that ship them (e.g. /etc/passwd from setup). */
+export async function readPackagedFiles(sources: LayerSource[], paths: string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const source of sources) {
+    const wanted = new Set(
+      source.header.files
+        .filter((f) => paths.includes(f.path) && isRegular(f.mode) && !(f.flags & FileFlag.ghost) && !out.has(f.path))
+        .map((f) => f.path),
+    );
+    if (wanted.size === 0) continue;
+    for await (const entry of payloadEntries(source.file, source.header)) {
+      if (!wanted.has(entry.path) || entry.size === 0) continue;
+      const chunks: Buffer[] = [];
+      for await (const c of entry.body) chunks.push(Buffer.from(c as Buffer));
+      out.set(entry.path, Buffer.concat(chunks));
+      wanted.delete(entry.path);
+      if (wanted.size === 0) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads images' /etc/passwd and /etc/group. Images that get them from the same packages
+ * share one read of those payloads; each image still gets its own IdMap, which records
+ * the names its files ask for.
+ */
+export class AccountReader {
+  private readonly seen = new Map<string, Promise<Map<string, Buffer>>>();
+
+  async idMap(sources: LayerSource[]): Promise<IdMap> {
+    const owners = sources.filter((s) => s.header.files.some((f) => ACCOUNT_FILES.includes(f.path)));
+    const key = owners.map((s) => s.file).join('\0');
+    let files = this.seen.get(key);
+    if (!files) this.seen.set(key, (files = readPackagedFiles(owners, ACCOUNT_FILES)));
+    const got = await files;
+    return idMap(got.get('/etc/passwd')?.toString('utf8'), got.get('/etc/group')?.toString('utf8'));
+  }
+}

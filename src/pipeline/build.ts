@@ -1,0 +1,125 @@
+// The build step: per arch, every planned layer (src/layer: from the host cache or built
+// in workers), then each image's config and manifest, and one image index per image with
+// several arches, all in the layer cache's blob store.
+import { LayerBuilder, LayerCache, type BuiltLayer, type ImageFacts, type LayerOptions, type LayerSource } from '../layer/index.js';
+import { writeImage, writeIndex, type BlobStore, type ContainerConfig, type Descriptor, type Ref } from '../oci/index.js';
+import type { ArchPlan } from '../plan/index.js';
+import { nevra } from '../rpm/version.js';
+import type { ImageDef, Resolution } from '../types/index.js';
+import type { Loaded } from './load.js';
+
+export interface LayerReport {
+  digest: string;
+  diffId: string;
+  size: number;
+  uncompressedSize: number;
+  packages: number;
+  /** Images (of this arch) that use it. */
+  images: string[];
+  /** Taken from the host cache rather than built. */
+  cached: boolean;
+}
+
+export interface ImageReport {
+  name: string;
+  arch: string;
+  manifest: Descriptor;
+  layers: LayerReport[];
+  packages: number;
+  /** Bytes re-pulled when one of its packages changes (installed-size estimate), worst and median. */
+  repull: { worst: number; median: number };
+  unknownOwners: string[];
+  /** NEVRA → scriptlets that were not run. */
+  scriptlets: Record<string, string[]>;
+}
+
+export interface Built {
+  store: BlobStore;
+  images: ImageReport[];
+  /** One per image: its manifest, or an image index over its arches. */
+  refs: Ref[];
+}
+
+export function containerConfig(image: ImageDef): ContainerConfig {
+  return {
+    Entrypoint: image.entrypoint,
+    Cmd: image.cmd,
+    Env: Object.entries(image.env).map(([k, v]) => `${k}=${v}`),
+    ExposedPorts: image.expose,
+    Labels: image.labels,
+    User: image.user,
+    WorkingDir: image.workdir,
+  };
+}
+
+export type BuildOptions = Omit<LayerOptions, 'docs' | 'langs' | 'log'>;
+
+export async function buildImages(
+  ctx: Loaded,
+  res: Resolution,
+  plans: ArchPlan[],
+  sourceOf: Map<string, LayerSource>,
+  opts: BuildOptions,
+): Promise<Built> {
+  const sources = (keys: string[]) => keys.map((k) => sourceOf.get(k)!);
+  const { docs, langs } = res.compose.options;
+  const builder = new LayerBuilder(await LayerCache.open(ctx.cacheDir), { ...opts, docs, langs, log: ctx.log });
+  const images: ImageReport[] = [];
+  try {
+    for (const plan of plans) {
+      const names = Object.keys(plan.images);
+      const keysOf = (name: string) => res.images[name]![plan.arch]!.packages.map((p) => p.checksum);
+      const facts = new Map<string, ImageFacts>();
+      for (const name of names) facts.set(name, await builder.imageFacts(name, plan.arch, sources(keysOf(name))));
+      const built = await builder.layers(plan.layers, plan.arch, sources, facts);
+      for (const name of names) {
+        images.push(await writeArchImage(builder.cache.store, res, plan, name, sources(keysOf(name)), built, facts.get(name)!, opts));
+      }
+    }
+  } finally {
+    await builder.close();
+  }
+  const refs: Ref[] = [];
+  for (const name of [...new Set(images.map((i) => i.name))].sort()) {
+    const mine = images.filter((i) => i.name === name);
+    const descriptor = mine.length === 1 ? mine[0]!.manifest : await writeIndex(builder.cache.store, mine.map((i) => i.manifest));
+    refs.push({ name, descriptor });
+  }
+  return { store: builder.cache.store, images, refs };
+}
+
+/** One image of one arch: its config and manifest over the built layers, and what to report of it. */
+async function writeArchImage(
+  store: BlobStore,
+  res: Resolution,
+  plan: ArchPlan,
+  name: string,
+  src: LayerSource[],
+  built: Map<string, BuiltLayer>,
+  facts: ImageFacts,
+  opts: BuildOptions,
+): Promise<ImageReport> {
+  const byId = new Map(plan.layers.map((l) => [l.id, l]));
+  const stack = plan.images[name]!.map((id) => ({ planned: byId.get(id)!, ...built.get(id)! }));
+  const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+  const written = await writeImage(store, { arch: plan.arch, config: containerConfig(res.compose.images[name]!), created, layers: stack.map((s) => s.layer) });
+  const fig = plan.figures.images[name]!;
+  return {
+    name,
+    arch: plan.arch,
+    manifest: written.manifest,
+    layers: stack.map((s) => ({
+      digest: s.layer.descriptor.digest,
+      diffId: s.layer.diffId,
+      size: s.layer.descriptor.size,
+      uncompressedSize: s.layer.uncompressedSize,
+      packages: s.planned.packages.length,
+      images: s.planned.images,
+      cached: s.cached,
+    })),
+    packages: src.length,
+    repull: { worst: fig.repullWorst, median: fig.repullMedian },
+    unknownOwners: facts.ids.unknown(),
+    scriptlets: Object.fromEntries(src.filter((s) => s.header.scriptlets.length).map((s) => [nevra(s.header), s.header.scriptlets])),
+  };
+}

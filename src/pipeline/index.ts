@@ -1,0 +1,110 @@
+// The spine: every command as one function that reads top to bottom, calling one stage
+// per step. The CLI calls these and prints what they return; nothing here prints.
+//
+//   compose:  load → resolve → stop on problems → plan → check outputs → fetch → build
+//             → write outputs → write lock
+import path from 'node:path';
+import { OciError } from '../errors.js';
+import type { Compression, Ref } from '../oci/index.js';
+import { defaultLockPath, diffLocks, lockFromResolution, lockVersionAt, readLock, writeLock, LOCK_VERSION, type DiffReport, type Lock } from '../lock/index.js';
+import type { ArchPlan } from '../plan/index.js';
+import type { Resolution } from '../types/index.js';
+import { buildImages, type ImageReport } from './build.js';
+import { fetchSources } from './fetch.js';
+import { load, type RunOptions } from './load.js';
+import type { Output } from './outputs.js';
+import { fromRepos, planResolution, stopOnProblems, type ResolutionSource } from './resolve.js';
+
+export { defaultCacheDir, type RunOptions } from './load.js';
+export { OUTPUT_FORMATS, outputFor, type Output, type OutputFormat } from './outputs.js';
+export { fromRepos, unresolved, type ResolutionSource } from './resolve.js';
+export type { ImageReport, LayerReport } from './build.js';
+
+export interface LockWritten {
+  file: string;
+  /** The version of the lock this write replaced, when it was an older one. */
+  upgradedFrom?: number;
+}
+
+/** Each image's exact package set. Problems are in the result, not thrown. */
+export async function resolve(file: string, opts: RunOptions): Promise<Resolution> {
+  const ctx = await load(file, opts);
+  return fromRepos.resolve(ctx);
+}
+
+/** Resolve and write the lock. */
+export async function lock(file: string, opts: RunOptions & { lockfile?: string }): Promise<{ lock: Lock; written: LockWritten }> {
+  const ctx = await load(file, opts);
+  const res = await fromRepos.resolve(ctx);
+  stopOnProblems(res, 'lock not written');
+  const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
+  const lock = lockFromResolution(res, lockFile);
+  return { lock, written: await writeLockFile(lockFile, lock) };
+}
+
+/** Re-resolve and compare with the lock. Never downloads an RPM. */
+export async function diff(file: string, opts: RunOptions & { lockfile?: string }): Promise<DiffReport> {
+  const ctx = await load(file, opts);
+  const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
+  const { lock: locked } = await readLock(lockFile, ctx.compose);
+  const res = await fromRepos.resolve(ctx);
+  stopOnProblems(res, 'nothing compared');
+  return diffLocks(locked, lockFromResolution(res, lockFile));
+}
+
+/** The layer DAG the images would get, without downloading anything. */
+export async function plan(file: string, opts: RunOptions): Promise<{ resolution: Resolution; plans: ArchPlan[] }> {
+  const ctx = await load(file, opts);
+  const resolution = await fromRepos.resolve(ctx);
+  stopOnProblems(resolution, 'nothing planned');
+  return { resolution, plans: planResolution(resolution) };
+}
+
+export interface ComposeOptions extends RunOptions {
+  /** Where the images go (layout, archive); written last, together. */
+  outputs: Output[];
+  /** Default: resolve against the repos as they are now. */
+  source?: ResolutionSource;
+  /** Only this arch. */
+  arch?: string;
+  compression: Compression;
+  level?: number;
+  strictOwners?: boolean;
+  /** SOURCE_DATE_EPOCH: the images' `created` and generated files' mtime. */
+  sourceDateEpoch?: number;
+  /** The lock a whole compose updates (default: beside the compose file). */
+  lockfile?: string;
+}
+
+export interface ComposeReport {
+  /** Per image and arch, in plan order. */
+  images: ImageReport[];
+  refs: Ref[];
+  plans: ArchPlan[];
+  outputs: Output[];
+  /** Only a compose of every image and arch writes the lock. */
+  lock?: LockWritten;
+}
+
+export async function compose(file: string, opts: ComposeOptions): Promise<ComposeReport> {
+  const ctx = await load(file, opts);
+  const res = await (opts.source ?? fromRepos).resolve(ctx);
+  stopOnProblems(res, 'nothing built');
+  const plans = planResolution(res).filter((p) => !opts.arch || p.arch === opts.arch);
+  if (opts.arch && plans.length === 0) throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch}`);
+  for (const out of opts.outputs) await out.check(plans);
+  const sources = await fetchSources(ctx, res, plans);
+  const built = await buildImages(ctx, res, plans, sources, opts);
+  // The outputs change last: a failure above leaves them as they were.
+  for (const out of opts.outputs) await out.write(built.store, built.refs);
+  // Only a compose of every image and arch is a whole answer to the compose file.
+  const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
+  const lock = !opts.images?.length && !opts.arch ? await writeLockFile(lockFile, lockFromResolution(res, lockFile)) : undefined;
+  return { images: built.images, refs: built.refs, plans, outputs: opts.outputs, lock };
+}
+
+async function writeLockFile(file: string, lock: Lock): Promise<LockWritten> {
+  const before = await lockVersionAt(file);
+  await writeLock(file, lock);
+  return before !== undefined && before < LOCK_VERSION ? { file, upgradedFrom: before } : { file };
+}

@@ -1,0 +1,84 @@
+// Resolving a compose: every arch's repos fetched once (src/repo), every image solved on
+// its arches (src/solve); and the layer plan of a resolution (src/plan).
+import { UnresolvableError, type Unresolved } from '../errors.js';
+import { planLayers, type ArchPlan, type PlanImage, type PlanPackage } from '../plan/index.js';
+import { fetchRepos } from '../repo/index.js';
+import { nevra } from '../rpm/version.js';
+import { createSolver } from '../solve/index.js';
+import type { RepoState, Resolution } from '../types/index.js';
+import type { Loaded } from './load.js';
+
+/**
+ * Where a command's resolution comes from: the repos as they are now, or (for locked
+ * builds) the lock.
+ */
+export interface ResolutionSource {
+  resolve(ctx: Loaded): Promise<Resolution>;
+}
+
+/** Resolve against the repos as they are now (revalidated, or the cache with --offline). */
+export const fromRepos: ResolutionSource = { resolve: resolveCompose };
+
+async function fetchAllRepos(ctx: Loaded, arches: string[]): Promise<Record<string, RepoState[]>> {
+  if (ctx.offline) ctx.log(`offline: using the cache at ${ctx.cacheDir} only`);
+  const perArch = arches.map((arch) => ctx.compose.reposFor(arch).filter((r) => r.enabled));
+  const fetched = await fetchRepos(perArch.flat(), { cacheDir: ctx.cacheDir, offline: ctx.offline, log: ctx.log });
+  const out: Record<string, RepoState[]> = {};
+  let at = 0;
+  arches.forEach((arch, i) => {
+    out[arch] = perArch[i]!.map((source) => ({ source, metadata: fetched[at++]! }));
+  });
+  return out;
+}
+
+async function resolveCompose(ctx: Loaded): Promise<Resolution> {
+  const { compose } = ctx;
+  const images = ctx.images.map((n) => compose.images[n]!);
+  const arches = [...new Set(images.flatMap((i) => i.arch))].sort();
+  const repos = await fetchAllRepos(ctx, arches);
+  const result: Resolution['images'] = Object.fromEntries(ctx.images.map((n) => [n, {}]));
+  for (const arch of arches) {
+    const wanted = images.filter((i) => i.arch.includes(arch));
+    const solver = await createSolver(arch, repos[arch]!, {
+      cacheDir: ctx.cacheDir,
+      modules: compose.modules,
+      needGroups: wanted.some((i) => i.packages.some((p) => p.startsWith('@'))),
+      specs: wanted.flatMap((i) => i.packages),
+    });
+    for (const image of wanted) {
+      ctx.log(`resolving ${image.name} (${arch})`);
+      result[image.name]![arch] = solver.resolve({ packages: image.packages, exclude: image.exclude, weakDeps: compose.options.weakDeps });
+    }
+  }
+  return { compose, repos, images: result };
+}
+
+export function unresolved(res: Resolution): Unresolved[] {
+  return Object.entries(res.images).flatMap(([image, arches]) =>
+    Object.entries(arches)
+      .filter(([, r]) => r.problems.length > 0)
+      .map(([arch, r]) => ({ image, arch, problems: r.problems })),
+  );
+}
+
+/** Nothing is planned, built or locked from a resolution with problems. */
+export function stopOnProblems(res: Resolution, consequence: string): void {
+  const bad = unresolved(res);
+  if (bad.length) throw new UnresolvableError(bad, `${consequence}: ${bad.length === 1 ? 'an image cannot' : 'some images cannot'} be resolved`);
+}
+
+/** The layer DAG of every arch: packages keyed by checksum, sized by installed bytes. */
+export function planResolution(res: Resolution): ArchPlan[] {
+  const arches = [...new Set(Object.values(res.images).flatMap((a) => Object.keys(a)))].sort();
+  return arches.map((arch) => {
+    const packages = new Map<string, PlanPackage>();
+    const images: PlanImage[] = [];
+    for (const [name, byArch] of Object.entries(res.images)) {
+      const r = byArch[arch];
+      if (!r) continue;
+      for (const p of r.packages) packages.set(p.checksum, { key: p.checksum, name: p.name, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
+      images.push({ name, packages: r.packages.map((p) => p.checksum) });
+    }
+    return planLayers({ arch, images, packages, maxLayers: res.compose.options.maxLayers });
+  });
+}
