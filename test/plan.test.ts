@@ -112,3 +112,58 @@ describe('layer planner invariants (200 random composes)', () => {
     assert.throws(() => planLayers({ ...randomInput(1), maxLayers: 121 }), /maxLayers must be 1\.\.120/);
   });
 });
+
+describe('layer planner policies on a worked example', () => {
+  const MB = 1 << 20;
+  // name → [size, build time]
+  const pkgs: Record<string, [number, number]> = {
+    base1: [10 * MB, 100],
+    base2: [2 * MB, 200],
+    ab: [5 * MB, 50],
+    a1: [30 * MB, 300],
+    a2: [3 * MB, 250],
+    a3: [100_000, 400],
+    b1: [500_000, 10],
+    c1: [2 * MB, 20],
+  };
+  const input = (maxLayers: number): PlanInput => ({
+    arch: 'x86_64',
+    maxLayers,
+    packages: new Map(Object.entries(pkgs).map(([n, [size, changed]]) => [`k-${n}`, { key: `k-${n}`, name: n, nevra: `${n}-1-1.x86_64`, size, changed }])),
+    images: [
+      { name: 'a', packages: ['base1', 'base2', 'ab', 'a1', 'a2', 'a3'].map((n) => `k-${n}`) },
+      { name: 'b', packages: ['base1', 'base2', 'ab', 'b1'].map((n) => `k-${n}`) },
+      { name: 'c', packages: ['base1', 'base2', 'c1'].map((n) => `k-${n}`) },
+    ],
+  });
+  const names = (plan: ArchPlan) => plan.layers.map((l) => l.packages.map((k) => k.slice(2)).join('+'));
+  const stack = (plan: ArchPlan, image: string) => {
+    const byId = new Map(plan.layers.map((l) => [l.id, l.packages.map((k) => k.slice(2)).join('+')]));
+    return plan.images[image]!.map((id) => byId.get(id)!);
+  };
+
+  test('order: most shared lowest, then least recently built; spare budget splits an image\u2019s own packages of 1 MiB or more, largest first', () => {
+    const plan = planLayers(input(24));
+    // a's own packages: a1 (30 MiB) and a2 (3 MiB) get layers of their own, a3 (100 kB) stays;
+    // c1 is c's only own package, so it is its own layer already.
+    assert.deepEqual(names(plan), ['base1+base2', 'ab', 'b1', 'c1', 'a2', 'a1', 'a3']);
+    assert.deepEqual(stack(plan, 'a'), ['base1+base2', 'ab', 'a2', 'a1', 'a3']);
+    assert.deepEqual(stack(plan, 'b'), ['base1+base2', 'ab', 'b1']);
+    assert.deepEqual(stack(plan, 'c'), ['base1+base2', 'c1']);
+    assert.deepEqual(plan.traded, []);
+    assert.equal(plan.figures.images.a!.repullWorst, 30 * MB, 'an update of a1 re-pulls a1 alone');
+  });
+
+  test('the split takes only what the budget leaves: the largest own package first', () => {
+    const plan = planLayers(input(4));
+    assert.deepEqual(stack(plan, 'a'), ['base1+base2', 'ab', 'a1', 'a2+a3']);
+  });
+
+  test('over budget, an image gives up its cheapest shared layer and carries it in its own', () => {
+    const plan = planLayers(input(2));
+    assert.deepEqual(plan.traded, [{ image: 'a', packages: 1, bytes: 5 * MB, sharedWith: ['b'] }]);
+    assert.deepEqual(stack(plan, 'a'), ['base1+base2', 'a1+a2+a3+ab']);
+    assert.deepEqual(stack(plan, 'b'), ['base1+base2', 'ab+b1']);
+    assert.deepEqual(stack(plan, 'c'), ['base1+base2', 'c1']);
+  });
+});
