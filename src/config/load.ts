@@ -199,48 +199,40 @@ async function repoTemplates(
   });
 }
 
-function fromObject(id: string, r: RepoObject, baseDir: string): RepoTemplate {
+/** A repo definition as either form gives it: the compose file's object or a .repo section. */
+type RepoDefinition = Omit<RepoSource, 'id' | 'origin' | 'baseurl' | 'gpgcheck'> & { baseurl?: readonly string[]; gpgcheck?: boolean };
+
+/** The RepoSource fields of a definition, copied; `gpgcheck` defaults to whether a key is given. */
+function sourceFields(d: RepoDefinition, enabled: boolean): RepoTemplate['source'] {
   const source: RepoTemplate['source'] = {
-    baseurl: r.baseurl ? [...r.baseurl] : [],
-    enabled: r.enabled,
-    gpgkey: [...r.gpgkey],
-    gpgcheck: r.gpgcheck ?? r.gpgkey.length > 0,
-    repo_gpgcheck: r.repo_gpgcheck,
-    priority: r.priority,
-    cost: r.cost,
-    includepkgs: [...r.includepkgs],
-    excludepkgs: [...r.excludepkgs],
-    sslverify: r.sslverify,
+    baseurl: [...(d.baseurl ?? [])],
+    enabled,
+    gpgkey: [...d.gpgkey],
+    gpgcheck: d.gpgcheck ?? d.gpgkey.length > 0,
+    repo_gpgcheck: d.repo_gpgcheck,
+    priority: d.priority,
+    cost: d.cost,
+    includepkgs: [...d.includepkgs],
+    excludepkgs: [...d.excludepkgs],
+    sslverify: d.sslverify,
   };
   for (const k of ['name', 'metalink', 'mirrorlist', 'sslcacert', 'sslclientcert', 'sslclientkey', 'proxy', 'username', 'password'] as const) {
-    const v = r[k];
+    const v = d[k];
     if (v !== undefined) source[k] = v;
   }
-  return { id, origin: formatPath(['repos', id]), baseDir, source };
+  return source;
+}
+
+function fromObject(id: string, r: RepoObject, baseDir: string): RepoTemplate {
+  return { id, origin: formatPath(['repos', id]), baseDir, source: sourceFields(r, r.enabled) };
 }
 
 function fromRepoFile(id: string, e: RepoFileEntry): RepoTemplate {
   if (e.baseurl.length === 0 && !e.metalink && !e.mirrorlist) {
     throw new ConfigError('CONFIG_REPOFILE', `${e.file}:${e.line}: repo [${e.id}] has no baseurl, metalink or mirrorlist`);
   }
-  const source: RepoTemplate['source'] = {
-    baseurl: [...e.baseurl],
-    // Naming a repo in the compose selects it, as `dnf --repo=ID` does, whatever its `enabled=`.
-    enabled: true,
-    gpgkey: [...e.gpgkey],
-    gpgcheck: e.gpgcheck ?? e.gpgkey.length > 0,
-    repo_gpgcheck: e.repo_gpgcheck,
-    priority: e.priority,
-    cost: e.cost,
-    includepkgs: [...e.includepkgs],
-    excludepkgs: [...e.excludepkgs],
-    sslverify: e.sslverify,
-  };
-  for (const k of ['name', 'metalink', 'mirrorlist', 'sslcacert', 'sslclientcert', 'sslclientkey', 'proxy', 'username', 'password'] as const) {
-    const v = e[k];
-    if (v !== undefined) source[k] = v;
-  }
-  return { id, origin: e.file, baseDir: path.dirname(e.file), source };
+  // Naming a repo in the compose selects it, as `dnf --repo=ID` does, whatever its `enabled=`.
+  return { id, origin: e.file, baseDir: path.dirname(e.file), source: sourceFields(e, true) };
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
