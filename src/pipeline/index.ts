@@ -60,7 +60,7 @@ export async function plan(file: string, opts: RunOptions): Promise<{ resolution
   return { resolution, plans: planResolution(resolution) };
 }
 
-export interface ComposeOptions extends RunOptions {
+export interface ComposeRunOptions extends RunOptions {
   /** Where the images go (layout, archive); written last, together. */
   outputs: Output[];
   /** Default: resolve against the repos as they are now. */
@@ -86,7 +86,7 @@ export interface ComposeReport {
   lock?: LockWritten;
 }
 
-export async function compose(file: string, opts: ComposeOptions): Promise<ComposeReport> {
+export async function compose(file: string, opts: ComposeRunOptions): Promise<ComposeReport> {
   const ctx = await load(file, opts);
   const res = await (opts.source ?? fromRepos).resolve(ctx);
   stopOnProblems(res, 'nothing built');
