@@ -9,16 +9,12 @@ import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../rpm/types.js';
 import { nevra } from '../rpm/version.js';
 import { capsToXattr } from './caps.js';
 import type { IdMap } from './owners.js';
+import type { TarHeader } from './tar.js';
 
-export interface EntryBase {
+/** What every entry carries: its path and the tar header fields rpm's header gives it. */
+export interface EntryBase extends Pick<TarHeader, 'mode' | 'uid' | 'gid' | 'uname' | 'gname' | 'mtime'> {
   /** Absolute path, `/usr/bin/foo`. */
   path: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  mtime: number;
 }
 
 export type Entry =
