@@ -290,6 +290,21 @@ export function assertSameAsDnf(rootfs: string, dnfRoot: string): void {
   }
 }
 
+/** Every file below `dir`, relative, sorted. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
+    .sort();
+}
+
+/** Two directories hold the same files, byte for byte (an OCI layout: oci-layout, index.json, every blob). */
+export function assertSameFiles(a: string, b: string, what = ''): void {
+  const files = filesUnder(a);
+  assert.deepEqual(filesUnder(b), files, `${what}: ${b} and ${a} hold different files`);
+  for (const f of files) assert.ok(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), `${what}: ${f} differs between ${a} and ${b}`);
+}
+
 /** A CLI run that must succeed; its stderr is the failure message. */
 export function ok(r: ReturnType<typeof cli>): ReturnType<typeof cli> {
   assert.equal(r.status, 0, r.stderr);
