@@ -90,6 +90,7 @@ describe('owners', () => {
 
     const out = path.join(w.dir, 'out');
     ok(w.compose('-o', out, '--image', 'a'));
+    validateLayout(out);
     const before = snapshot(out);
     const r = w.compose('-o', out);
     assert.equal(r.status, 2, r.stderr);
@@ -120,6 +121,7 @@ describe('owners', () => {
     assert.deepEqual(snapshot(out), before, 'the output is as it was');
     // An image whose owners are all known is fine with --strict-owners.
     ok(w.compose('-o', path.join(w.dir, 'hello'), '--strict-owners', '--image', 'hello'));
+    validateLayout(path.join(w.dir, 'hello'));
   });
 });
 
@@ -154,6 +156,7 @@ describe('--offline', () => {
     seen = srv.requests.length;
     const offline = path.join(w.dir, 'offline');
     ok(await compose('--offline', '-o', offline));
+    validateLayout(offline);
     assert.equal(srv.requests.length, seen, `offline requests: ${srv.requests.slice(seen).map((r) => r.path).join(', ')}`);
     assertSameFiles(online, offline, 'offline');
 
@@ -219,6 +222,7 @@ describe('layer workers', () => {
     const w = workspace({ hello: { packages: ['hello-static'] } });
     const out = path.join(w.dir, 'out');
     ok(w.compose('-o', out));
+    validateLayout(out);
     const before = snapshot(out);
     // The cached hello-static (zstd payload): a block in the middle of its frame gets
     // the reserved block type, which every zstd decoder rejects. Same size: the cache
@@ -245,6 +249,7 @@ describe('layer workers', () => {
     assert.match(r.stderr, /payload/);
     assert.doesNotMatch(r.stderr, /internal error/);
     assert.deepEqual(snapshot(out), before, 'the output is as it was');
+    validateLayout(out);
   });
 });
 
