@@ -6,6 +6,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { assertSameAsDnf, cli, dnfInstall, fixtures, manifest, ok, run, tmp, unpack, walk, workspace } from './helpers.js';
+import { validateArchive, validateLayout } from './validate.js';
 
 const repo = path.join(fixtures, 'repos/compose');
 
@@ -22,6 +23,9 @@ describe('rpmcompose compose', () => {
     const r = w.compose('-o', out);
     assert.equal(r.status, 0, r.stderr);
     first = readFileSync(path.join(out, 'index.json'), 'utf8');
+    const layout = validateLayout(out);
+    assert.deepEqual(Object.keys(layout.refs).sort(), ['edge', 'hello', 'shared']);
+    assert.deepEqual(layout.stored, layout.blobs, 'nothing in blobs/ that index.json does not reach');
     const index = JSON.parse(first);
     assert.deepEqual(index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name']).sort(), ['edge', 'hello', 'shared']);
     const info = JSON.parse(run('skopeo', ['inspect', `oci:${out}:hello`]));
@@ -68,6 +72,7 @@ describe('rpmcompose compose', () => {
   test('composing again gives the same digests, byte for byte', () => {
     const again = path.join(w.dir, 'again');
     ok(w.compose('-o', again));
+    validateLayout(again);
     assert.equal(readFileSync(path.join(again, 'index.json'), 'utf8'), first);
     assert.deepEqual(readdirSync(path.join(again, 'blobs/sha256')).sort(), readdirSync(path.join(out, 'blobs/sha256')).sort());
   });
@@ -75,6 +80,7 @@ describe('rpmcompose compose', () => {
   test('oci-archive and docker-archive outputs pass skopeo inspect', () => {
     const oa = path.join(w.dir, 'images.tar');
     ok(w.compose('-o', oa, '--format', 'oci-archive'));
+    assert.deepEqual(Object.keys(validateArchive(oa).refs).sort(), ['edge', 'hello', 'shared']);
     assert.equal(JSON.parse(run('skopeo', ['inspect', `oci-archive:${oa}:hello`])).Architecture, 'amd64');
     const da = path.join(w.dir, 'hello-docker.tar');
     const r = w.compose('-o', da, '--format', 'docker-archive', '--image', 'hello');
@@ -86,6 +92,7 @@ describe('rpmcompose compose', () => {
   test('zstd layers', () => {
     const z = path.join(w.dir, 'zstd');
     ok(w.compose('-o', z, '--compression', 'zstd', '--image', 'hello'));
+    validateLayout(z);
     const m = JSON.parse(run('skopeo', ['inspect', '--raw', `oci:${z}:hello`]));
     assert.equal(m.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+zstd');
     const copy = path.join(w.dir, 'zstd-copy');
@@ -98,6 +105,7 @@ describe('rpmcompose compose: options and failures', () => {
     const w = workspace({ hello: { packages: ['hello-static'] } }, { options: { docs: false, langs: ['en'] } });
     const out = path.join(w.dir, 'out');
     ok(w.compose('-o', out));
+    validateLayout(out);
     const rootfs = unpack(out, 'hello');
     const files = walk(rootfs);
     assert.ok(!files.some((p) => p.startsWith('/usr/share/doc/hello-static/')), 'docs left out');
@@ -112,6 +120,7 @@ describe('rpmcompose compose: options and failures', () => {
     const w = workspace({ base: { packages: ['filesystem'] } }, { arch: ['x86_64', 'aarch64'] });
     const out = path.join(w.dir, 'out');
     ok(w.compose('-o', out));
+    assert.equal(validateLayout(out).manifests, 2);
     const idx = JSON.parse(run('skopeo', ['inspect', '--raw', `oci:${out}:base`]));
     assert.deepEqual(idx.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort(), ['amd64', 'arm64']);
     const bad = w.compose('-o', path.join(w.dir, 'd.tar'), '--format', 'docker-archive');
@@ -135,6 +144,7 @@ describe('rpmcompose compose: options and failures', () => {
     const w = workspace({ hello: { packages: ['hello-static'] } }, {}, copy);
     const out = path.join(w.dir, 'out');
     ok(w.compose('-o', out));
+    validateLayout(out);
     const before = readFileSync(path.join(out, 'index.json'));
     // Same repo metadata, a damaged package: the checksum in primary catches it.
     const rpm = readdirSync(path.join(copy, 'Packages')).find((f) => f.startsWith('hello-static'))!;
@@ -149,6 +159,7 @@ describe('rpmcompose compose: options and failures', () => {
     assert.match(r.stderr, /hello-static/);
     assert.match(r.stderr, /sha256:[0-9a-f]{64}/);
     assert.deepEqual(readFileSync(path.join(fresh.dir, 'out/index.json')), before);
+    validateLayout(path.join(fresh.dir, 'out'));
     const cached = readdirSync(path.join(fresh.cache, 'rpms'));
     assert.ok(cached.every((f) => !f.includes('tmp')), `temp files left: ${cached}`);
     assert.ok(!cached.some((f) => readFileSync(path.join(fresh.cache, 'rpms', f)).equals(bytes)), 'the corrupt RPM entered the cache');

@@ -1,8 +1,12 @@
 // Shared by the tests: paths, fixture repos as RepoSources, dnf as the reference
 // resolver, and running the real CLI.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -102,6 +106,129 @@ export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEn
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The CLI without blocking the event loop: for tests whose loopback HTTP server runs in
+ * the test process (spawnSync would stop it from answering).
+ */
+export function cliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/rpmcompose.js'), ...args], {
+      cwd: opts.cwd ?? root,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+  });
+}
+
+// A loopback HTTP/1.1 server over a directory, counting what it is asked.
+
+export interface ServedRequest {
+  method: string;
+  /** URL path, decoded. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The status it was answered with. */
+  status: number;
+}
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>/`. */
+  url: string;
+  /** Every request answered, in order. */
+  requests: ServedRequest[];
+  /** Most requests under way at once. */
+  maxInFlight: number;
+  /** Status codes to answer instead of the file, consumed one per request, by path suffix. */
+  fail: Map<string, number[]>;
+  /** Paths (by suffix) whose body is served with its middle byte inverted. */
+  corrupt: Set<string>;
+  /** Delay before each response, in ms. */
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+const servers: TestServer[] = [];
+
+/** A copy of `b` with its middle byte inverted. */
+export function flipByte(b: Buffer): Buffer {
+  const out = Buffer.from(b);
+  const i = out.length >> 1;
+  out[i] = out[i]! ^ 0xff;
+  return out;
+}
+
+/**
+ * Serves the files under `dir` like a static web server: ETag (the body's sha1) and
+ * Last-Modified, 304 to a matching If-None-Match, 404 for anything else.
+ */
+export async function serveDir(dir: string): Promise<TestServer> {
+  let inFlight = 0;
+  const server = createServer(async (req, res) => {
+    inFlight++;
+    t.maxInFlight = Math.max(t.maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
+    const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const answer = (status: number, headers: Record<string, string | number> = {}, body?: Buffer | string) => {
+      t.requests.push({ method: req.method ?? 'GET', path: urlPath, headers: req.headers, status });
+      res.writeHead(status, headers).end(body);
+    };
+    if (t.delayMs) await new Promise((r) => setTimeout(r, t.delayMs));
+    for (const [suffix, codes] of t.fail) {
+      if (urlPath.endsWith(suffix) && codes.length) {
+        const status = codes.shift()!;
+        answer(status, {}, `injected ${status}`);
+        return;
+      }
+    }
+    let body: Buffer;
+    let mtime: Date;
+    try {
+      body = await readFile(path.join(dir, urlPath));
+      mtime = (await stat(path.join(dir, urlPath))).mtime;
+    } catch {
+      answer(404, {}, 'not found');
+      return;
+    }
+    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    if (req.headers['if-none-match'] === etag) {
+      answer(304, { etag });
+      return;
+    }
+    if ([...t.corrupt].some((s) => urlPath.endsWith(s))) body = flipByte(body);
+    answer(200, { etag, 'last-modified': mtime.toUTCString(), 'content-length': body.length, 'content-type': 'application/octet-stream' }, body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const t: TestServer = {
+    url: `http://127.0.0.1:${port}/`,
+    requests: [],
+    maxInFlight: 0,
+    fail: new Map(),
+    corrupt: new Set(),
+    delayMs: 0,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+  servers.push(t);
+  return t;
+}
+
+/** Stops every server serveDir started (for an `after` hook). */
+export async function closeServers(): Promise<void> {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+}
+
 // Images: unpacking them and comparing with dnf's install of the same packages.
 
 /** A command that must succeed; its stdout. */
@@ -161,6 +288,21 @@ export function assertSameAsDnf(rootfs: string, dnfRoot: string): void {
     if (ownedSet.has(p)) assert.ok(onDisk(p), `${p} is in the image but dnf did not install it`);
     else assert.ok(manifest(rootfs, [p])[p] && (manifest(rootfs, [p])[p] as { type: string }).type === 'dir', `${p} belongs to no package`);
   }
+}
+
+/** Every file below `dir`, relative, sorted. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
+    .sort();
+}
+
+/** Two directories hold the same files, byte for byte (an OCI layout: oci-layout, index.json, every blob). */
+export function assertSameFiles(a: string, b: string, what = ''): void {
+  const files = filesUnder(a);
+  assert.deepEqual(filesUnder(b), files, `${what}: ${b} and ${a} hold different files`);
+  for (const f of files) assert.ok(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), `${what}: ${f} differs between ${a} and ${b}`);
 }
 
 /** A CLI run that must succeed; its stderr is the failure message. */

@@ -2,10 +2,11 @@
 // unpacks to exactly its own packages' files, and a package update rewrites only the
 // layers that hold it.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { assertSameAsDnf, cli, dnfInstall, fixtures, ok, run, tmp, unpack, workspace } from './helpers.js';
+import { validateLayout } from './validate.js';
 
 /** A small noarch RPM built now with rpmbuild, deterministic as the fixtures are. */
 function buildRpm(out: string, name: string, version: string, content: string): void {
@@ -50,6 +51,7 @@ describe('shared layers', () => {
     w = workspace(images, {}, repo);
     out = path.join(w.dir, 'out');
     ok(w.compose('-o', out));
+    assert.deepEqual(Object.keys(validateLayout(out).refs).sort(), Object.keys(images).sort());
   });
 
   test('the base every image holds is one layer blob, stored once, at the bottom of every image', () => {
@@ -60,8 +62,15 @@ describe('shared layers', () => {
     assert.ok(new Set(all).size < all.length, 'layers are shared');
     // hello and edge share bumpme's layer too, above the base.
     assert.ok(m.hello!.layers.some((l) => m.edge!.layers.some((e) => e.digest === l.digest && l.digest !== m.base!.layers[0]!.digest)));
-    const blobs = readdirSync(path.join(out, 'blobs/sha256'));
-    assert.equal(blobs.length, new Set(blobs).size);
+    // The layout holds exactly the blobs index.json reaches (nothing extra), and one
+    // blob per planned layer: a layer shared by several images is stored once.
+    const layout = validateLayout(out);
+    assert.deepEqual(layout.stored, layout.blobs);
+    assert.ok(layout.stored.includes(m.base!.layers[0]!.digest));
+    const planned = JSON.parse(ok(cli(['plan', w.file, '--json', '--cache-dir', w.cache, '-q'])).stdout).arches.x86_64.layers.length as number;
+    assert.equal(layout.layers, planned, `${layout.layers} layer blobs for ${planned} planned layers`);
+    assert.equal(layout.manifests, Object.keys(images).length);
+    assert.equal(layout.blobs.length, planned + 2 * Object.keys(images).length, 'layers, and a config and a manifest per image');
   });
 
   test('every image unpacks to exactly its own packages\u2019 files, as dnf installs them', () => {
@@ -89,6 +98,7 @@ describe('shared layers', () => {
     run('createrepo_c', ['--update', '-q', repo]);
     const after = path.join(w.dir, 'after');
     ok(w.compose('-o', after));
+    validateLayout(after);
     const now = manifests(after);
     for (const name of Object.keys(images)) {
       const was = before[name]!.layers.map((l) => l.digest);
@@ -102,6 +112,7 @@ describe('shared layers', () => {
 
   test('an unchanged layer is taken from the host cache, not rebuilt', () => {
     const r = ok(w.compose('-o', path.join(w.dir, 'third')));
+    validateLayout(path.join(w.dir, 'third'));
     assert.match(r.stdout, /hello \(x86_64\): 4 packages in \d+ layers \(\d+ shared, (\d+) cached\)/);
     const cached = /hello \(x86_64\): 4 packages in (\d+) layers \(\d+ shared, (\d+) cached\)/.exec(r.stdout)!;
     assert.equal(cached[1], cached[2], 'every layer came from the cache');

@@ -28,6 +28,7 @@ import {
   type Layer,
   parallelGzip,
 } from '../src/oci/index.js';
+import { validateArchive, validateLayout } from './validate.js';
 
 const tmps: string[] = [];
 function tmp(prefix = 'rpmcompose-oci-'): string {
@@ -254,6 +255,7 @@ describe('OCI layout, checked with skopeo and umoci', () => {
     const dir = path.join(tmp(), 'out');
     const b = await buildAll(await openLayout(dir));
     await writeLayout(dir, b.store, [{ name: 'hello', descriptor: b.single }]);
+    assert.deepEqual(validateLayout(dir).refs, { hello: b.single.digest });
     const info = skopeo(`oci:${dir}:hello`);
     assert.equal(info.Digest, b.single.digest);
     assert.equal(info.Architecture, 'amd64');
@@ -279,6 +281,7 @@ describe('OCI layout, checked with skopeo and umoci', () => {
     const dir = path.join(tmp(), 'out');
     const b = await buildAll(await openLayout(dir));
     await writeLayout(dir, b.store, [{ name: 'multi', descriptor: b.multi }]);
+    assert.equal(validateLayout(dir).manifests, 2);
     const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
     assert.equal(index.manifests.length, 1);
     assert.equal(index.manifests[0]!.mediaType, MediaType.ociIndex);
@@ -292,13 +295,17 @@ describe('OCI layout, checked with skopeo and umoci', () => {
     assert.equal(skopeo('--override-arch', 'arm64', `oci:${dir}:multi`).Architecture, 'arm64');
     assert.equal(skopeo('--override-arch', 'amd64', `oci:${dir}:multi`).Architecture, 'amd64');
     run('skopeo', ['--insecure-policy', 'copy', '-q', '--override-arch', 'arm64', `oci:${dir}:multi`, `dir:${path.join(tmp(), 'copy')}`]);
-    run('skopeo', ['--insecure-policy', 'copy', '-q', '--all', `oci:${dir}:multi`, `oci:${path.join(tmp(), 'copy-all')}:multi`]);
+    const copyAll = path.join(tmp(), 'copy-all');
+    run('skopeo', ['--insecure-policy', 'copy', '-q', '--all', `oci:${dir}:multi`, `oci:${copyAll}:multi`]);
+    // skopeo's copy of both platforms is the same image, blob for blob.
+    assert.deepEqual(validateLayout(copyAll).blobs, validateLayout(dir).blobs);
   });
 
   test('zstd layers: media type, skopeo inspect and copy', async () => {
     const dir = path.join(tmp(), 'out');
     const b = await buildAll(await openLayout(dir), 'zstd');
     await writeLayout(dir, b.store, [{ name: 'z', descriptor: b.single }]);
+    validateLayout(dir);
     const m = skopeo('--raw', `oci:${dir}:z`) as { layers: Descriptor[] };
     assert.deepEqual(m.layers.map((l) => l.mediaType), [MediaType.ociLayerZstd, MediaType.ociLayerZstd]);
     assert.deepEqual(skopeo(`oci:${dir}:z`).Layers, b.layers.map((l) => l.descriptor.digest));
@@ -316,6 +323,8 @@ describe('OCI layout, checked with skopeo and umoci', () => {
       const da = path.join(tmp(), 'img.docker.tar');
       await writeOciArchive(oa, b.store, refs);
       await writeDockerArchive(da, b.store, { name: 'hello', manifestDesc: b.single });
+      validateLayout(dir);
+      validateArchive(oa);
       outs.push({ b, index: readFileSync(path.join(dir, 'index.json')), oa: readFileSync(oa), da: readFileSync(da) });
     }
     const [x, y] = outs as [(typeof outs)[0], (typeof outs)[0]];
@@ -347,6 +356,8 @@ describe('OCI layout, checked with skopeo and umoci', () => {
       ['zzz-foreign', foreign.digest],
     ]);
     assert.equal(skopeo('--raw', `oci:${dir}:a`).mediaType, MediaType.ociIndex);
+    // The foreign and unnamed entries name blobs this test never wrote.
+    validateLayout(dir, { only: ['a', 'b'] });
     assert.deepEqual(readdirSync(dir).sort(), ['blobs', 'index.json', 'oci-layout']);
   });
 
@@ -360,6 +371,7 @@ describe('OCI layout, checked with skopeo and umoci', () => {
     await assert.rejects(writeLayout(dir, store, [{ name: 'hello', descriptor: ghost }]), (e: unknown) => e instanceof OciError && e.code === 'OCI_BLOB_MISSING');
     await assert.rejects(writeLayout(dir, store, [{ name: 'bad name!', descriptor: b.single }]), (e: unknown) => e instanceof OciError && e.code === 'OCI_REF');
     assert.ok(readFileSync(path.join(dir, 'index.json')).equals(before));
+    validateLayout(dir);
   });
 
   test('blobs built in another store are copied into the layout', async () => {
@@ -370,6 +382,8 @@ describe('OCI layout, checked with skopeo and umoci', () => {
     assert.equal(skopeo('--override-arch', 'arm64', `oci:${dir}:multi`).Architecture, 'arm64');
     // 2 layers + 2 configs + 2 manifests + 1 index
     assert.equal(readdirSync(path.join(dir, 'blobs/sha256')).length, 7);
+    const s = validateLayout(dir);
+    assert.deepEqual(s.stored, s.blobs, 'only the blobs the image needs are copied');
   });
 
   test('a non-layout directory is refused and left untouched', async () => {
@@ -397,6 +411,8 @@ describe('archives', () => {
     assert.equal(info.Digest, b.single.digest);
     assert.deepEqual(info.Layers, b.layers.map((l) => l.descriptor.digest));
     assert.equal(skopeo('--raw', `oci-archive:${file}:multi`).mediaType, MediaType.ociIndex);
+    const s = validateArchive(file);
+    assert.deepEqual(s.stored, s.blobs, 'the unreferenced blob is not in the archive');
     const listing = run('tar', ['--numeric-owner', '-tvf', file]).trim().split('\n');
     const names = listing.map((l) => l.split(/\s+/).pop()!);
     assert.deepEqual(names, [...names].sort());

@@ -5,8 +5,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,7 +21,7 @@ import {
   type PackageRef,
   type PackageRepo,
 } from '../src/repo/index.js';
-import { fixtures, repoSource } from './helpers.js';
+import { closeServers, fixtures, repoSource, serveDir as serve, type TestServer } from './helpers.js';
 
 const BASE = join(fixtures, 'repos/base');
 
@@ -54,63 +52,6 @@ async function packagesOf(dir: string, repo: string): Promise<PackageRef[]> {
   }
   return out;
 }
-
-interface TestServer {
-  url: string;
-  /** Request paths, in order. */
-  requests: string[];
-  /** Most requests under way at once. */
-  maxInFlight: number;
-  /** Status codes to answer instead of the file, consumed one per request, by path suffix. */
-  fail: Map<string, number[]>;
-  /** Delay before each response is sent, in ms. */
-  delayMs: number;
-  close(): Promise<void>;
-}
-
-/** A static file server over `root`, counting requests and their concurrency. */
-async function serve(root: string): Promise<TestServer> {
-  let inFlight = 0;
-  const server: Server = createServer(async (req, res) => {
-    inFlight++;
-    t.maxInFlight = Math.max(t.maxInFlight, inFlight);
-    const done = () => inFlight--;
-    res.on('close', done);
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    t.requests.push(path);
-    if (t.delayMs) await new Promise((r) => setTimeout(r, t.delayMs));
-    for (const [suffix, codes] of t.fail) {
-      if (path.endsWith(suffix) && codes.length) {
-        const status = codes.shift()!;
-        res.writeHead(status).end(`injected ${status}`);
-        return;
-      }
-    }
-    try {
-      const body = await readFile(join(root, path));
-      res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/x-rpm' }).end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const t: TestServer = {
-    url: `http://127.0.0.1:${port}/`,
-    requests: [],
-    maxInFlight: 0,
-    fail: new Map(),
-    delayMs: 0,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-  servers.push(t);
-  return t;
-}
-const servers: TestServer[] = [];
 
 function reposFor(url: string, extraBaseurls: string[] = []): Map<string, PackageRepo> {
   const src = repoSource('base', BASE, { baseurl: [url, ...extraBaseurls] });
@@ -152,7 +93,7 @@ before(async () => {
   srv = await serve(served);
 });
 after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
+  await closeServers();
   await closeHttpAgents();
   await rm(scratch, { recursive: true, force: true });
 });
@@ -231,7 +172,7 @@ describe('fetchPackages', () => {
     assert.deepEqual(await cacheListing(cacheDir), listing, 'the cache changed');
     assert.deepEqual(await packageTempFiles(cacheDir), []);
     // A checksum mismatch is not transient: one request for the victim, no retry.
-    assert.equal(bad.requests.filter((r) => r.endsWith(victim.location)).length, 1);
+    assert.equal(bad.requests.filter((r) => r.path.endsWith(victim.location)).length, 1);
   });
 
   it('offline: cached packages only; missing ones fail naming them, without a request', async () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import {
   repoCacheDir,
   type FetchOptions,
 } from '../src/repo/index.js';
-import { repoSource } from './helpers.js';
+import { closeServers, flipByte, repoSource, serveDir as serve, type TestServer } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIX = join(ROOT, 'test/fixtures/repo');
@@ -63,85 +63,9 @@ async function buildRepo(dir: string, rpms: string[], opts: { revision: string; 
   execFileSync('createrepo_c', [...args, dir], { stdio: 'pipe' });
 }
 
-interface Req {
-  path: string;
-  headers: IncomingHttpHeaders;
-  status: number;
-}
-
-interface TestServer {
-  url: string;
-  requests: Req[];
-  /** Status codes to answer instead of the file, consumed one per request, by path suffix. */
-  fail: Map<string, number[]>;
-  /** Paths (by suffix) whose body is served with one byte flipped. */
-  corrupt: Set<string>;
-  root: string;
-  close(): Promise<void>;
-}
-
-const servers: TestServer[] = [];
 after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
+  await closeServers();
 });
-
-/** Serves `root` like a static web server, with ETag / Last-Modified and 304s. */
-async function serve(root: string, extra?: (path: string) => Buffer | undefined): Promise<TestServer> {
-  const requests: Req[] = [];
-  const fail = new Map<string, number[]>();
-  const corrupt = new Set<string>();
-  const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const record = (status: number) => requests.push({ path, headers: req.headers, status });
-    for (const [suffix, codes] of fail) {
-      if (path.endsWith(suffix) && codes.length) {
-        const status = codes.shift()!;
-        record(status);
-        res.writeHead(status).end(`injected ${status}`);
-        return;
-      }
-    }
-    let body = extra?.(path);
-    let mtime = new Date(0);
-    if (!body) {
-      try {
-        body = await readFile(join(t.root, path));
-        mtime = (await stat(join(t.root, path))).mtime;
-      } catch {
-        record(404);
-        res.writeHead(404).end('not found');
-        return;
-      }
-    }
-    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
-    if (req.headers['if-none-match'] === etag) {
-      record(304);
-      res.writeHead(304, { etag }).end();
-      return;
-    }
-    if ([...corrupt].some((s) => path.endsWith(s))) {
-      body = flipByte(body);
-    }
-    record(200);
-    res.writeHead(200, { etag, 'last-modified': mtime.toUTCString(), 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const t: TestServer = {
-    url: `http://127.0.0.1:${port}/`,
-    requests,
-    fail,
-    corrupt,
-    root,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-  servers.push(t);
-  return t;
-}
 
 /** A loopback port nothing listens on: a mirror that is down. */
 async function deadUrl(): Promise<string> {
@@ -154,14 +78,6 @@ async function deadUrl(): Promise<string> {
 
 /** A repo source with dnf's defaults; the tests set where it lives. */
 const source = (id: string, over: Partial<RepoSource>): RepoSource => repoSource(id, '/nonexistent', { baseurl: [], ...over });
-
-/** A copy with the middle byte inverted. */
-function flipByte(b: Buffer): Buffer {
-  const out = Buffer.from(b);
-  const i = out.length >> 1;
-  out[i] = out[i]! ^ 0xff;
-  return out;
-}
 
 const sha = (algo: string, b: Buffer) => createHash(algo).update(b).digest('hex');
 
