@@ -4,12 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { capsToXattr } from '../src/layer/caps.js';
 import { layerEntries } from '../src/layer/entries.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../src/layer/tar.js';
 import { idMap } from '../src/layer/owners.js';
+import { LayerPool } from '../src/layer/pool.js';
+import type { LayerJob } from '../src/layer/worker.js';
+import { LayerError } from '../src/errors.js';
 import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../src/rpm/types.js';
-import { tmp } from './helpers.js';
+import { fixtures, tmp } from './helpers.js';
 
 describe('file capabilities', () => {
   test('text form → vfs_cap_data revision 2', () => {
@@ -113,5 +117,21 @@ describe('layer entries', () => {
     const ml = layerEntries([pkg('lib', [file('/usr/lib/x.so', { digest: '32' })], 'i686'), pkg('lib', [file('/usr/lib/x.so', { digest: '64' })], 'x86_64')], opts);
     const f = ml.entries.find((e) => e.path === '/usr/lib/x.so')!;
     assert.equal(f.kind === 'file' && f.pkg, 1);
+  });
+});
+
+describe('layer worker pool', () => {
+  test('a worker that exits or throws fails its job as a LayerError and is replaced: later jobs still run', { timeout: 30_000 }, async () => {
+    const pool = new LayerPool(1, pathToFileURL(path.join(fixtures, 'workers/crashing.mjs')));
+    const job = (over: Record<string, unknown>) => ({ sources: [], ...over }) as unknown as LayerJob;
+    try {
+      await assert.rejects(pool.build(job({ crash: 'exit' })), (e: unknown) => e instanceof LayerError && e.code === 'LAYER_WORKER' && /exited \(code 3\)/.test(e.message));
+      assert.deepEqual(await pool.build(job({ answer: 1 })), { answer: 1 });
+      await assert.rejects(pool.build(job({ crash: 'throw' })), (e: unknown) => e instanceof LayerError && /boom in the worker/.test(e.message));
+      assert.deepEqual(await pool.build(job({ answer: 2 })), { answer: 2 });
+      assert.equal(pool.size, 1);
+    } finally {
+      await pool.close();
+    }
   });
 });

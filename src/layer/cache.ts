@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../atomic.js';
 import { LayerError } from '../errors.js';
 import { hexDigest } from '../hash.js';
 import { canonicalJson } from '../json.js';
+import { codecVersions } from '../native.js';
 import { BlobStore, type Compression, type Layer } from '../oci/index.js';
 import type { LayerEntries } from './entries.js';
 
@@ -27,11 +28,27 @@ export interface LayerKeyInput {
   level: number | undefined;
 }
 
-/** What a layer's bytes depend on: its packages and every entry's header fields. */
+/**
+ * The compressor's own version: the same input and level give other bytes with another
+ * zlib (Node's bundled one) or libzstd, and a cache that outlived an upgrade must not
+ * hand out blobs a cold build would not write.
+ */
+function compressorVersion(compression: Compression): string {
+  return compression === 'gzip' ? `zlib ${process.versions.zlib}` : `zstd ${codecVersions.zstd}`;
+}
+
+/** What a layer's bytes depend on: its packages, every entry's header fields, the compressor. */
 export function layerKey(input: LayerKeyInput): string {
   const entries = input.content.entries.map((e) => ({ ...e, caps: 'caps' in e && e.caps ? e.caps.toString('hex') : undefined }));
   return hexDigest(
-    canonicalJson({ format: LAYER_FORMAT, checksums: input.checksums, entries, compression: input.compression, level: input.level ?? null }),
+    canonicalJson({
+      format: LAYER_FORMAT,
+      checksums: input.checksums,
+      entries,
+      compression: input.compression,
+      level: input.level ?? null,
+      compressor: compressorVersion(input.compression),
+    }),
   );
 }
 

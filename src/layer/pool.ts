@@ -20,19 +20,27 @@ function revive(e: SerializedError): Error {
 export const LAYER_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
 
 export class LayerPool {
-  private readonly workers: Worker[];
-  private readonly idle: Worker[];
+  private readonly workers = new Set<Worker>();
+  private readonly idle: Worker[] = [];
   private readonly waiting: ((w: Worker) => void)[] = [];
   private next = 0;
 
-  constructor(size = LAYER_WORKERS) {
-    const entry = new URL('./worker.js', import.meta.url);
-    this.workers = Array.from({ length: size }, () => new Worker(entry));
-    this.idle = [...this.workers];
+  /** `entry`: the worker script (worker.ts); another only in tests of the pool itself. */
+  constructor(
+    size = LAYER_WORKERS,
+    private readonly entry = new URL('./worker.js', import.meta.url),
+  ) {
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.workers.size;
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(this.entry);
+    this.workers.add(w);
+    return w;
   }
 
   private acquire(): Promise<Worker> {
@@ -40,7 +48,13 @@ export class LayerPool {
     return w ? Promise.resolve(w) : new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private release(w: Worker): void {
+  /** Back to the pool; a worker that died is replaced, so no job is ever posted to it. */
+  private release(w: Worker, dead: boolean): void {
+    if (dead) {
+      this.workers.delete(w);
+      void w.terminate();
+      w = this.spawn();
+    }
     const waiter = this.waiting.shift();
     if (waiter) waiter(w);
     else this.idle.push(w);
@@ -49,6 +63,7 @@ export class LayerPool {
   async build(job: LayerJob): Promise<Layer> {
     const w = await this.acquire();
     const id = this.next++;
+    let dead = false;
     try {
       return await new Promise<Layer>((resolve, reject) => {
         const onMessage = (msg: { id: number; layer?: Layer; error?: SerializedError }) => {
@@ -57,24 +72,35 @@ export class LayerPool {
           if (msg.error) reject(revive(msg.error));
           else resolve(msg.layer!);
         };
+        // An uncaught exception in the worker, or the worker gone (out of memory, killed):
+        // this job fails, and the worker is not used again.
         const onError = (err: Error) => {
+          dead = true;
           cleanup();
-          reject(err);
+          reject(new LayerError('LAYER_WORKER', `a layer worker failed: ${err.message}`, { cause: err }));
+        };
+        const onExit = (code: number) => {
+          dead = true;
+          cleanup();
+          reject(new LayerError('LAYER_WORKER', `a layer worker exited (code ${code}) while building a layer of ${job.sources.length} packages`));
         };
         const cleanup = () => {
           w.off('message', onMessage);
           w.off('error', onError);
+          w.off('exit', onExit);
         };
         w.on('message', onMessage);
         w.on('error', onError);
+        w.on('exit', onExit);
         w.postMessage({ id, job });
       });
     } finally {
-      this.release(w);
+      this.release(w, dead);
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers].map((w) => w.terminate()));
+    this.workers.clear();
   }
 }
