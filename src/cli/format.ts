@@ -1,6 +1,7 @@
 // Human-readable output: sizes (src/bytes.ts), aligned tables, libsolv's problems, notes.
 import path from 'node:path';
 import type { Unresolved } from '../errors.js';
+import { LOCK_VERSION } from '../lock/index.js';
 import type { LockWritten } from '../pipeline/index.js';
 import type { Problem } from '../types/index.js';
 
@@ -36,5 +37,5 @@ export function formatUnresolved(list: Unresolved[]): string {
 /** The line a lock write earns when it replaced a lock of an older version. */
 export function lockNote(written: LockWritten | undefined): string {
   if (!written?.upgradedFrom) return '';
-  return `note: upgraded ${path.relative(process.cwd(), written.file) || written.file} from lock version ${written.upgradedFrom} to the current one\n`;
+  return `note: upgraded ${path.relative(process.cwd(), written.file) || written.file} from lock version ${written.upgradedFrom} to ${LOCK_VERSION}\n`;
 }

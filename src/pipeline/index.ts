@@ -94,7 +94,8 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   if (opts.arch && plans.length === 0) throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch}`);
   for (const out of opts.outputs) await out.check(plans);
   const sources = await fetchSources(ctx, res, plans);
-  const built = await buildImages(ctx, res, plans, sources, opts);
+  const { compression, level, strictOwners, sourceDateEpoch } = opts;
+  const built = await buildImages(ctx, res, plans, sources, { compression, level, strictOwners, sourceDateEpoch });
   // The outputs change last: a failure above leaves them as they were.
   for (const out of opts.outputs) await out.write(built.store, built.refs);
   // Only a compose of every image and arch is a whole answer to the compose file.
