@@ -12,17 +12,35 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Where an error is, for machines (`--json`); the message says it for people. */
+export interface ErrorPlace {
+  /** The JSON path in the compose file: `$.repos.base`, `$.images.web.packages[0]`. */
+  path?: string;
+  /** The file at fault: the compose file, a lock, a .repo file, an RPM, an output. */
+  file?: string;
+  /** The URL that failed. */
+  url?: string;
+}
+
 export abstract class RpmcomposeError extends Error {
   abstract readonly stage: string;
   readonly exitCode: ExitCode = ExitCode.badInput;
+  readonly place: ErrorPlace;
   constructor(
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown } & ErrorPlace,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    const { path, file, url } = options ?? {};
+    this.place = { ...(path ? { path } : {}), ...(file ? { file } : {}), ...(url ? { url } : {}) };
   }
+}
+
+/** The command line itself is wrong: an unknown option, a missing or bad value. */
+export class UsageError extends RpmcomposeError {
+  readonly stage = 'cli';
 }
 
 /** The compose file or a dnf .repo file is wrong. */

@@ -64,8 +64,10 @@ describe('rpmcompose resolve', () => {
     const w = workspace({ broken: { packages: ['conflict-a', 'conflict-b'] }, missing: { packages: ['libfooo'] } });
     const text = w.run('resolve', w.file);
     assert.equal(text.status, 3);
-    assert.match(text.stdout, /broken \(x86_64\) cannot be resolved:\n Problem 1: .*conflict/);
-    assert.match(text.stdout, /"libfooo" matches no package\n  did you mean: libfoo/);
+    // Problems go to stderr, as every command's do; stdout keeps only what resolved.
+    assert.match(text.stderr, /broken \(x86_64\) cannot be resolved:\n Problem 1: .*conflict/);
+    assert.match(text.stderr, /"libfooo" matches no package\n  did you mean: libfoo/);
+    assert.doesNotMatch(text.stdout, /cannot be resolved/);
     const json = w.run('resolve', w.file, '--json');
     assert.equal(json.status, 3);
     const out = JSON.parse(json.stdout);

@@ -93,6 +93,7 @@ describe('loadCompose: a valid file', () => {
     assert.deepEqual(base, {
       id: 'base',
       origin: '$.repos.base',
+      path: '$.repos.base',
       baseurl: [pathToFileURL(path.join(ROOT, 'test/fixtures/repos/base')).href],
       enabled: true,
       gpgkey: [],
@@ -174,7 +175,7 @@ describe('loadCompose: errors name the file and the JSON path', () => {
     const msg = await configError(file, 'CONFIG_SCHEMA');
     const expectations: [string, RegExp][] = [
       ['$.releasever', /expected a release version .*, got number 8\.1 \(line 2\)$/],
-      ['$.arch[1]', /expected an rpm architecture such as x86_64 or aarch64, got "x86-64"/],
+      ['$.arch[1]', /"x86-64" is not an rpm arch \(did you mean "x86_64"\?\)/],
       ['$.repos.both', /needs exactly one of baseurl, metalink or mirrorlist, got baseurl and metalink/],
       ['$.repos.none', /needs one of baseurl, metalink or mirrorlist, got none/],
       ['$.repos.numurl.baseurl[1]', /expected a URL or path, got number 1/],
@@ -318,6 +319,7 @@ describe('.repo files', () => {
     assert.deepEqual(repos.map((r) => r.id), ['other', 'extras', 'meta']);
     const extras = repos[1]!;
     assert.equal(extras.origin, fx('repos.d/extras.repo'));
+    assert.equal(extras.path, '$.repos.extras', 'named by the compose file, defined in a .repo file');
     assert.equal(extras.enabled, true, 'naming a repo in the compose selects it even if enabled=0');
     assert.deepEqual(extras.baseurl, [
       'https://a.example/extras/41/aarch64/',

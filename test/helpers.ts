@@ -26,7 +26,8 @@ const priorities = JSON.parse(readFileSync(path.join(fixtures, 'repos.json'), 'u
 export function repoSource(id: string, dir = path.join(fixtures, 'repos', id), over: Partial<RepoSource> = {}): RepoSource {
   return {
     id,
-    origin: 'test',
+    origin: `$.repos.${id}`,
+    path: `$.repos.${id}`,
     baseurl: [pathToFileURL(dir).href],
     enabled: true,
     gpgkey: [],

@@ -1,7 +1,13 @@
-// What every command shares: the global options as the pipeline takes them, with a
-// progress log that is cleared however the command ends.
+// What every command shares: its output (io.ts), its exit code, and the global options as
+// the pipeline takes them.
+import type { ExitCode } from '../errors.js';
 import type { RunOptions } from '../pipeline/index.js';
-import { progress } from './progress.js';
+import type { Io } from './io.js';
+
+export interface Cli {
+  io: Io;
+  exit(code: ExitCode): void;
+}
 
 export interface CommonOptions {
   cacheDir?: string;
@@ -11,12 +17,11 @@ export interface CommonOptions {
   image?: string[];
 }
 
-/** Runs a pipeline call with the global options and a progress log on stderr. */
-export async function withProgress<T>(opts: CommonOptions, f: (run: RunOptions) => Promise<T>): Promise<T> {
-  const log = progress({ quiet: opts.quiet });
+/** Runs a pipeline call with the global options, its progress on the command's output. */
+export async function withProgress<T>(cli: Cli, opts: CommonOptions, f: (run: RunOptions) => Promise<T>): Promise<T> {
   try {
-    return await f({ cacheDir: opts.cacheDir, offline: opts.offline, images: opts.image?.length ? opts.image : undefined, log });
+    return await f({ cacheDir: opts.cacheDir, offline: opts.offline, images: opts.image?.length ? opts.image : undefined, log: cli.io.progress });
   } finally {
-    log.done();
+    cli.io.progress.done();
   }
 }

@@ -1,12 +1,15 @@
-// `rpmcompose compose`: resolve, fetch the RPMs, write the images, update the lock.
+// `rpmcompose compose`: resolve, fetch the RPMs, write the images, update the lock; then
+// the result block: where each image went, its digests, its figures.
 import type { Command } from 'commander';
-import { ConfigError, ExitCode } from '../errors.js';
+import { imageArchProblem } from '../config/index.js';
+import { ConfigError, ExitCode, UsageError } from '../errors.js';
 import * as pipeline from '../pipeline/index.js';
-import { withProgress, type CommonOptions } from './common.js';
-import { bytes, lockNote } from './format.js';
+import { withProgress, type Cli, type CommonOptions } from './common.js';
+import { bytes, lockNote, shownPath } from './format.js';
+import { withHelp } from './help.js';
 
 interface ComposeCliOptions extends CommonOptions {
-  output: string;
+  output?: string;
   format: string;
   arch?: string;
   compression: string;
@@ -22,12 +25,49 @@ function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
   return Number(v);
 }
 
-export function register(program: Command, exit: (code: ExitCode) => void): void {
-  program
+const WHERE: Record<pipeline.OutputFormat, string> = { oci: 'the OCI layout', 'oci-archive': 'the oci-archive', 'docker-archive': 'the docker-archive' };
+
+/** The result block: per image (compose order) where it went and its digest, per arch its figures. */
+export function resultBlock(report: pipeline.ComposeReport): string {
+  const out = report.outputs.map((o) => {
+    const n = report.refs.length;
+    return `wrote ${n} image${n === 1 ? '' : 's'} to ${WHERE[o.format]} ${shownPath(o.path)}`;
+  });
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  for (const ref of report.refs) {
+    const mine = report.images.filter((i) => i.name === ref.name);
+    out.push('', `${ref.name}  ${report.outputs.map((o) => o.ref(ref.name, shownPath(o.path))).join('  ')}`);
+    const width = Math.max(5, ...mine.map((i) => i.arch.length));
+    const indent = ' '.repeat(width + 4);
+    if (mine.length > 1) out.push(`  ${'index'.padEnd(width)}  ${ref.descriptor.digest}  (${mine.map((i) => i.arch).join(', ')})`);
+    for (const img of mine) {
+      const size = img.layers.reduce((s, l) => s + l.uncompressedSize, 0);
+      const compressed = img.layers.reduce((s, l) => s + l.size, 0);
+      const shared = img.layers.filter((l) => l.images.length > 1).length;
+      const rebuilt = img.layers.filter((l) => !l.cached).length;
+      out.push(
+        `  ${img.arch.padEnd(width)}  ${img.manifest.digest}`,
+        `${indent}${plural(img.packages, 'package')}, layers ${img.layers.length} (${shared} shared, ${rebuilt} rebuilt)`,
+        `${indent}size ${bytes(size)}, compressed ${bytes(compressed)}`,
+        `${indent}re-pull after a one-package update: at most ${bytes(img.repull.worst)}, median ${bytes(img.repull.median)}`,
+      );
+    }
+  }
+  if (report.lock) out.push('', `lock: wrote ${shownPath(report.lock.file)}`);
+  return out.join('\n');
+}
+
+/** What -q keeps of the result block: each image's digest and where it went (`sha256sum`'s shape). */
+export function digestLines(report: pipeline.ComposeReport): string {
+  return report.refs.map((r) => `${r.descriptor.digest}  ${report.outputs.map((o) => o.ref(r.name, shownPath(o.path))).join('  ')}`).join('\n');
+}
+
+export function register(program: Command, cli: Cli): Command {
+  const cmd = program
     .command('compose')
     .description('build every image straight from the RPM payloads into an OCI layout or archive')
     .argument('<compose.json>', 'the compose file')
-    .requiredOption('-o, --output <path>', 'OCI layout directory (or the archive file with --format)')
+    .option('-o, --output <path>', 'OCI layout directory (or the archive file with --format); required')
     .option('--format <format>', 'oci | oci-archive | docker-archive', 'oci')
     .option('--image <name...>', 'only these images')
     .option('--arch <arch>', 'only this arch (a docker-archive holds one)')
@@ -35,19 +75,24 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
     .option('--level <n>', 'compression level (gzip 1-9, default 1; zstd 1-19, default 3)')
     .option('--strict-owners', 'fail when a file owner is not in the image passwd/group (default: map to root, warn)')
     .option('--lockfile <path>', 'the lock to update (default: <name>.lock.json beside <name>.json)')
-    .option('--json', 'machine-readable report')
-    .action(async (file: string, opts: ComposeCliOptions, cmd: Command) => {
+    .option('--json', 'the images written, their layers and digests as one JSON document')
+    .action(async (file: string, opts: ComposeCliOptions) => {
+      // Checked here, not by commander: its check of a required option comes before the
+      // one of unknown options, so a misspelt -o would be reported as -o missing.
+      if (!opts.output) throw new UsageError('CLI_OUTPUT', 'compose needs -o/--output: the OCI layout directory (or the archive file with --format)');
       const format = opts.format as pipeline.OutputFormat;
       if (!pipeline.OUTPUT_FORMATS.includes(format)) {
-        throw new ConfigError('CONFIG_FORMAT', `--format ${opts.format}: expected oci, oci-archive or docker-archive`);
+        throw new UsageError('CLI_FORMAT', `--format ${opts.format}: expected oci, oci-archive or docker-archive`);
       }
       if (opts.compression !== 'gzip' && opts.compression !== 'zstd') {
-        throw new ConfigError('CONFIG_COMPRESSION', `--compression ${opts.compression}: expected gzip or zstd`);
+        throw new UsageError('CLI_COMPRESSION', `--compression ${opts.compression}: expected gzip or zstd`);
       }
+      const archProblem = opts.arch === undefined ? undefined : imageArchProblem(opts.arch);
+      if (archProblem) throw new UsageError('CLI_ARCH', `--arch ${opts.arch}: ${archProblem}`);
       const level = opts.level === undefined ? undefined : Number(opts.level);
-      if (level !== undefined && !Number.isInteger(level)) throw new ConfigError('CONFIG_LEVEL', `--level ${opts.level}: expected a whole number`);
+      if (level !== undefined && !Number.isInteger(level)) throw new UsageError('CLI_LEVEL', `--level ${opts.level}: expected a whole number`);
       const output = pipeline.outputFor(format, opts.output);
-      const report = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) =>
+      const report = await withProgress(cli, { ...cmd.optsWithGlobals(), ...opts }, (run) =>
         pipeline.compose(file, {
           ...run,
           outputs: [output],
@@ -61,29 +106,31 @@ export function register(program: Command, exit: (code: ExitCode) => void): void
       );
       for (const img of report.images) {
         if (img.unknownOwners.length) {
-          process.stderr.write(`warning: ${img.name} (${img.arch}): owners not in the image's passwd/group, mapped to root: ${img.unknownOwners.join(', ')}\n`);
+          cli.io.warn(`warning: ${img.name} (${img.arch}): owners not in the image's passwd/group, mapped to root: ${img.unknownOwners.join(', ')}`);
         }
       }
       const withScripts = [...new Set(report.images.flatMap((i) => Object.keys(i.scriptlets)))].sort();
-      if (withScripts.length && !opts.json) {
-        process.stderr.write(`note: scriptlets not run (${withScripts.length} packages): ${withScripts.join(', ')}\n`);
-      }
+      if (withScripts.length) cli.io.warn(`note: scriptlets not run (${withScripts.length} package${withScripts.length === 1 ? '' : 's'}): ${withScripts.join(', ')}`);
       const note = lockNote(report.lock);
-      if (note) process.stderr.write(note);
-      if (opts.json) {
-        process.stdout.write(JSON.stringify({ output: output.path, format, images: report.images, refs: report.refs }, null, 2) + '\n');
-      } else {
-        for (const img of report.images) {
-          const size = img.layers.reduce((s, l) => s + l.size, 0);
-          const raw = img.layers.reduce((s, l) => s + l.uncompressedSize, 0);
-          const shared = img.layers.filter((l) => l.images.length > 1).length;
-          const cached = img.layers.filter((l) => l.cached).length;
-          process.stdout.write(
-            `${img.name} (${img.arch}): ${img.packages} packages in ${img.layers.length} layers (${shared} shared, ${cached} cached), ` +
-              `${bytes(raw)} → ${bytes(size)}, re-pull on one update ≤ ${bytes(img.repull.worst)} (median ${bytes(img.repull.median)}), ${img.manifest.digest}\n`,
-          );
-        }
-      }
-      exit(ExitCode.ok);
+      if (note) cli.io.warn(note);
+      if (cli.io.json) {
+        cli.io.document({
+          output: output.path,
+          format,
+          images: report.images,
+          refs: report.refs.map((r) => ({ ...r, reference: output.ref(r.name) })),
+          ...(report.lock ? { lock: report.lock } : {}),
+        });
+      } else cli.io.out(cli.io.quiet ? digestLines(report) : resultBlock(report));
+      cli.exit(ExitCode.ok);
     });
+  return withHelp(cmd, {
+    examples: [
+      ['rpmcompose compose compose.json -o out/images', 'every image into an OCI layout; updates compose.lock.json'],
+      ['skopeo copy oci:out/images:web docker://registry.example/web:nightly', 'push one of them'],
+      ['rpmcompose compose compose.json -o web.tar --format docker-archive --image web --arch x86_64', 'one image for docker load'],
+      ['rpmcompose compose compose.json -o out/images --compression zstd -q', 'zstd layers; print only the digests'],
+    ],
+    exitCodes: [0, 2, 3],
+  });
 }

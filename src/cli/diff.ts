@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import type { DiffReport } from '../lock/index.js';
 import * as pipeline from '../pipeline/index.js';
-import { withProgress, type CommonOptions } from './common.js';
+import { withProgress, type Cli, type CommonOptions } from './common.js';
+import { withHelp } from './help.js';
 
 function formatDiff(report: DiffReport): string {
   const out: string[] = [];
@@ -32,16 +33,25 @@ function formatDiff(report: DiffReport): string {
   return out.join('\n') + '\n';
 }
 
-export function register(program: Command, exit: (code: ExitCode) => void): void {
-  program
+export function register(program: Command, cli: Cli): Command {
+  const cmd = program
     .command('diff')
-    .description('re-resolve and compare with the lock: exit 0 nothing to rebuild, 1 rebuild needed, 2 error')
+    .description('re-resolve and compare with the lock: exit 0 nothing to rebuild, 1 rebuild needed')
     .argument('<compose.json>', 'the compose file')
     .option('--lockfile <path>', 'the lock to compare with (default: <name>.lock.json beside <name>.json)')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, opts: CommonOptions & { lockfile?: string }, cmd: Command) => {
-      const report = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.diff(file, { ...run, lockfile: opts.lockfile }));
-      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatDiff(report));
-      exit(report.changed ? ExitCode.rebuildNeeded : ExitCode.ok);
+    .option('--json', 'the comparison as one JSON document')
+    .action(async (file: string, opts: CommonOptions & { lockfile?: string }) => {
+      const report = await withProgress(cli, { ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.diff(file, { ...run, lockfile: opts.lockfile }));
+      if (cli.io.json) cli.io.document(report as unknown as Record<string, unknown>);
+      else cli.io.out(formatDiff(report));
+      cli.exit(report.changed ? ExitCode.rebuildNeeded : ExitCode.ok);
     });
+  return withHelp(cmd, {
+    examples: [
+      ['rpmcompose diff compose.json', 'what changed since the lock, image by image'],
+      ['rpmcompose diff compose.json; case $? in 0) ;; 1) rebuild ;; *) exit 2 ;; esac', 'the nightly job'],
+      ['rpmcompose diff compose.json --json | jq .changed', 'for machines'],
+    ],
+    exitCodes: [[0, 'nothing to rebuild'], [1, 'some image must be rebuilt'], 2, 3],
+  });
 }

@@ -34,8 +34,14 @@ export function formatUnresolved(list: Unresolved[]): string {
   return list.map((u) => formatProblems(u.image, u.arch, u.problems) + '\n').join('');
 }
 
-/** The line a lock write earns when it replaced a lock of an older version. */
+/** A path as a person in this directory would type it: relative below the working directory, else absolute. */
+export function shownPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The note a lock write earns when it replaced a lock of an older version; '' otherwise. */
 export function lockNote(written: LockWritten | undefined): string {
   if (!written?.upgradedFrom) return '';
-  return `note: upgraded ${path.relative(process.cwd(), written.file) || written.file} from lock version ${written.upgradedFrom} to ${LOCK_VERSION}\n`;
+  return `note: upgraded ${shownPath(written.file)} from lock version ${written.upgradedFrom} to ${LOCK_VERSION}`;
 }

@@ -1,12 +1,13 @@
 // `rpmcompose plan`: the layer DAG the images would get, and its figures, without
 // downloading anything.
 import type { Command } from 'commander';
-import { ConfigError, ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import * as pipeline from '../pipeline/index.js';
 import { planDot, planMermaid, type ArchPlan } from '../plan/index.js';
 import { nevra } from '../rpm/version.js';
 import type { Resolution } from '../types/index.js';
-import { withProgress, type CommonOptions } from './common.js';
+import { withProgress, type Cli, type CommonOptions } from './common.js';
+import { withHelp } from './help.js';
 import { bytes, table } from './format.js';
 
 function nevraOf(res: Resolution): Map<string, string> {
@@ -15,7 +16,7 @@ function nevraOf(res: Resolution): Map<string, string> {
   return m;
 }
 
-export function planJson(plans: ArchPlan[], res: Resolution): unknown {
+export function planJson(plans: ArchPlan[], res: Resolution): Record<string, unknown> {
   const names = nevraOf(res);
   return {
     arches: Object.fromEntries(
@@ -49,21 +50,29 @@ function formatPlan(plans: ArchPlan[]): string {
   return out.join('\n');
 }
 
-export function register(program: Command, exit: (code: ExitCode) => void): void {
-  program
+export function register(program: Command, cli: Cli): Command {
+  const cmd = program
     .command('plan')
     .description('show the layer DAG the images get, with its figures (nothing is downloaded)')
     .argument('<compose.json>', 'the compose file')
     .option('--image <name...>', 'only these images')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'the plan as one JSON document')
     .option('--format <format>', 'text | dot | mermaid', 'text')
-    .action(async (file: string, opts: CommonOptions & { format: string }, cmd: Command) => {
-      if (!['text', 'dot', 'mermaid'].includes(opts.format)) throw new ConfigError('CONFIG_FORMAT', `--format ${opts.format}: expected text, dot or mermaid`);
-      const { resolution: res, plans } = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.plan(file, run));
-      if (opts.json) process.stdout.write(JSON.stringify(planJson(plans, res), null, 2) + '\n');
-      else if (opts.format === 'dot') process.stdout.write(planDot(plans));
-      else if (opts.format === 'mermaid') process.stdout.write(planMermaid(plans));
-      else process.stdout.write(formatPlan(plans));
-      exit(ExitCode.ok);
+    .action(async (file: string, opts: CommonOptions & { format: string }) => {
+      if (!['text', 'dot', 'mermaid'].includes(opts.format)) throw new UsageError('CLI_FORMAT', `--format ${opts.format}: expected text, dot or mermaid`);
+      const { resolution: res, plans } = await withProgress(cli, { ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.plan(file, run));
+      if (cli.io.json) cli.io.document(planJson(plans, res));
+      else if (opts.format === 'dot') cli.io.out(planDot(plans));
+      else if (opts.format === 'mermaid') cli.io.out(planMermaid(plans));
+      else cli.io.out(formatPlan(plans));
+      cli.exit(ExitCode.ok);
     });
+  return withHelp(cmd, {
+    examples: [
+      ['rpmcompose plan compose.json', 'layers, each image\'s stack, bytes stored and re-pulled'],
+      ['rpmcompose plan compose.json --format dot | dot -Tsvg > layers.svg', 'draw the DAG'],
+      ['rpmcompose plan compose.json --json', 'for machines'],
+    ],
+    exitCodes: [0, 2, 3],
+  });
 }

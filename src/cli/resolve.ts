@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import * as pipeline from '../pipeline/index.js';
 import type { Resolution } from '../types/index.js';
-import { withProgress, type CommonOptions } from './common.js';
-import { bytes, formatProblems, table } from './format.js';
+import { withProgress, type Cli, type CommonOptions } from './common.js';
+import { bytes, formatUnresolved, table } from './format.js';
+import { withHelp } from './help.js';
 
-export function resolutionJson(res: Resolution): unknown {
+export function resolutionJson(res: Resolution): Record<string, unknown> {
   return {
     images: Object.fromEntries(
       Object.entries(res.images).map(([name, arches]) => [
@@ -27,14 +28,12 @@ export function resolutionJson(res: Resolution): unknown {
   };
 }
 
+/** The resolved images as tables; images that cannot be resolved are left to stderr. */
 function formatResolution(res: Resolution): string {
   const out: string[] = [];
   for (const [name, arches] of Object.entries(res.images)) {
     for (const [arch, r] of Object.entries(arches)) {
-      if (r.problems.length) {
-        out.push(formatProblems(name, arch, r.problems), '');
-        continue;
-      }
+      if (r.problems.length) continue;
       const dl = r.packages.reduce((s, p) => s + p.size, 0);
       const inst = r.packages.reduce((s, p) => s + p.installsize, 0);
       out.push(`${name} (${arch}): ${r.packages.length} packages, ${bytes(dl)} download, ${bytes(inst)} installed`);
@@ -48,16 +47,29 @@ function formatResolution(res: Resolution): string {
   return out.join('\n');
 }
 
-export function register(program: Command, exit: (code: ExitCode) => void): void {
-  program
+export function register(program: Command, cli: Cli): Command {
+  const cmd = program
     .command('resolve')
     .description("resolve every image's packages with libsolv, as dnf would install them")
     .argument('<compose.json>', 'the compose file')
     .option('--image <name...>', 'only these images')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, opts: CommonOptions, cmd: Command) => {
-      const res = await withProgress({ ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.resolve(file, run));
-      process.stdout.write(opts.json ? JSON.stringify(resolutionJson(res), null, 2) + '\n' : formatResolution(res));
-      exit(pipeline.unresolved(res).length ? ExitCode.unresolvable : ExitCode.ok);
+    .option('--json', 'the package sets, problems and dependency edges as one JSON document')
+    .action(async (file: string, opts: CommonOptions) => {
+      const res = await withProgress(cli, { ...cmd.optsWithGlobals(), ...opts }, (run) => pipeline.resolve(file, run));
+      const unresolved = pipeline.unresolved(res);
+      if (cli.io.json) cli.io.document(resolutionJson(res));
+      else {
+        cli.io.out(formatResolution(res));
+        if (unresolved.length) cli.io.problems(formatUnresolved(unresolved));
+      }
+      cli.exit(unresolved.length ? ExitCode.unresolvable : ExitCode.ok);
     });
+  return withHelp(cmd, {
+    examples: [
+      ['rpmcompose resolve compose.json', "each image's packages, as dnf would install them"],
+      ['rpmcompose resolve compose.json --image web --json', 'one image, as JSON (packages, problems, edges)'],
+      ['rpmcompose --offline resolve compose.json', 'from the cached metadata only'],
+    ],
+    exitCodes: [0, 2, 3],
+  });
 }

@@ -21,9 +21,10 @@ export const DEFAULT_VARSDIR = '/etc/dnf/vars';
 
 /** A repo before substitution: everything reposFor needs to make a RepoSource. */
 interface RepoTemplate {
-  source: Omit<RepoSource, 'id' | 'origin'>;
+  source: Omit<RepoSource, 'id' | 'origin' | 'path'>;
   id: string;
   origin: string;
+  path: string;
   /** Relative paths and `file:` URLs are resolved against this directory. */
   baseDir: string;
 }
@@ -45,14 +46,13 @@ export async function loadCompose(file: string, opts: LoadOptions = {}): Promise
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new ConfigError('CONFIG_READ', `${shown}: cannot read the compose file: ${why}`, { cause: err });
+    throw new ConfigError('CONFIG_READ', `${shown}: cannot read the compose file: ${why}`, { cause: err, file: shown });
   }
 
   const parsed = parseOrThrow(text, shown);
   const result = composeSchema.safeParse(parsed.value);
-  if (!result.success) {
-    throw schemaError(shown, describeIssues(result.error.issues, parsed.value), parsed);
-  }
+  const problems = [...reservedKeys(parsed.value, []), ...(result.success ? [] : describeIssues(result.error.issues, parsed.value))];
+  if (problems.length || !result.success) throw schemaError(shown, problems, parsed);
   const cf = result.data;
 
   const arch = dedupe(cf.arch ?? [hostArch()]);
@@ -96,7 +96,7 @@ function parseOrThrow(text: string, shown: string): ParsedJson {
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
       const { line, column } = err.position;
-      throw new ConfigError('CONFIG_JSON', `${shown}:${line}:${column}: invalid JSON: ${err.message}`, { cause: err });
+      throw new ConfigError('CONFIG_JSON', `${shown}:${line}:${column}: invalid JSON: ${err.message}`, { cause: err, file: shown });
     }
     throw err;
   }
@@ -106,9 +106,23 @@ function parseOrThrow(text: string, shown: string): ParsedJson {
       (d) =>
         `${shown}:${d.position.line}:${d.position.column}: ${formatPath(d.path)} is given twice (first at line ${d.first.line}); JSON keeps only the last one`,
     );
-    throw new ConfigError('CONFIG_JSON', lines.join('\n'));
+    throw new ConfigError('CONFIG_JSON', lines.join('\n'), { file: shown, path: formatPath(dup.path) });
   }
   return parsed;
+}
+
+/**
+ * Keys JavaScript objects cannot hold as plain data (`__proto__` sets the prototype): an
+ * image or repo of that name would vanish without a word, so it is refused by name.
+ */
+function reservedKeys(value: unknown, at: JsonPath): Problem[] {
+  if (!value || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, [...at, i]));
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === '__proto__'
+      ? [{ path: [...at, k], message: 'the name "__proto__" is reserved (JavaScript gives it a meaning of its own); choose another' }]
+      : reservedKeys(v, [...at, k]),
+  );
 }
 
 /** Nearest known position of a path or one of its ancestors. */
@@ -130,7 +144,8 @@ function schemaError(shown: string, problems: Problem[], parsed: ParsedJson): Co
     if (!seen.has(text)) lines.push(text);
     seen.add(text);
   }
-  return new ConfigError('CONFIG_SCHEMA', lines.join('\n'));
+  const first = rows[0]?.pr.path;
+  return new ConfigError('CONFIG_SCHEMA', lines.join('\n'), { file: shown, path: first ? formatPath(first) : undefined });
 }
 
 function dedupe<T>(xs: readonly T[]): T[] {
@@ -186,6 +201,7 @@ async function repoTemplates(
       throw new ConfigError(
         'CONFIG_REPO_NOT_FOUND',
         `${shown}: ${formatPath(['repos', id])}: repo "${def}" is not defined in any .repo file under ${reposdir.join(', ')}${hint}`,
+        { file: shown, path: formatPath(['repos', id]) },
       );
     }
     const dups = index!.duplicates.get(def);
@@ -193,6 +209,7 @@ async function repoTemplates(
       throw new ConfigError(
         'CONFIG_REPO_DUPLICATE',
         `${shown}: ${formatPath(['repos', id])}: repo "${def}" is defined more than once: ${dups.map((e) => `${e.file}:${e.line}`).join(' and ')}`,
+        { file: shown, path: formatPath(['repos', id]) },
       );
     }
     return fromRepoFile(id, entry);
@@ -200,7 +217,7 @@ async function repoTemplates(
 }
 
 /** A repo definition as either form gives it: the compose file's object or a .repo section. */
-type RepoDefinition = Omit<RepoSource, 'id' | 'origin' | 'baseurl' | 'gpgcheck'> & { baseurl?: readonly string[]; gpgcheck?: boolean };
+type RepoDefinition = Omit<RepoSource, 'id' | 'origin' | 'path' | 'baseurl' | 'gpgcheck'> & { baseurl?: readonly string[]; gpgcheck?: boolean };
 
 /** The RepoSource fields of a definition, copied; `gpgcheck` defaults to whether a key is given. */
 function sourceFields(d: RepoDefinition, enabled: boolean): RepoTemplate['source'] {
@@ -224,15 +241,15 @@ function sourceFields(d: RepoDefinition, enabled: boolean): RepoTemplate['source
 }
 
 function fromObject(id: string, r: RepoObject, baseDir: string): RepoTemplate {
-  return { id, origin: formatPath(['repos', id]), baseDir, source: sourceFields(r, r.enabled) };
+  return { id, origin: formatPath(['repos', id]), path: formatPath(['repos', id]), baseDir, source: sourceFields(r, r.enabled) };
 }
 
 function fromRepoFile(id: string, e: RepoFileEntry): RepoTemplate {
   if (e.baseurl.length === 0 && !e.metalink && !e.mirrorlist) {
-    throw new ConfigError('CONFIG_REPOFILE', `${e.file}:${e.line}: repo [${e.id}] has no baseurl, metalink or mirrorlist`);
+    throw new ConfigError('CONFIG_REPOFILE', `${e.file}:${e.line}: repo [${e.id}] has no baseurl, metalink or mirrorlist`, { file: e.file, path: formatPath(['repos', id]) });
   }
   // Naming a repo in the compose selects it, as `dnf --repo=ID` does, whatever its `enabled=`.
-  return { id, origin: e.file, baseDir: path.dirname(e.file), source: sourceFields(e, true) };
+  return { id, origin: e.file, path: formatPath(['repos', id]), baseDir: path.dirname(e.file), source: sourceFields(e, true) };
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
@@ -264,6 +281,7 @@ function instantiate(t: RepoTemplate, vars: Record<string, string>): RepoSource 
   const repo: RepoSource = {
     id: t.id,
     origin: t.origin,
+    path: t.path,
     baseurl: s.baseurl.map(loc),
     enabled: s.enabled,
     gpgkey: s.gpgkey.map(loc),

@@ -10,7 +10,7 @@ import type { RepoSource } from '../types/index.js';
  * the fields of a RepoSource, but where it came from instead of `origin`, and gpgcheck
  * absent when the file does not say (the loader then decides, see load.ts).
  */
-export interface RepoFileEntry extends Omit<RepoSource, 'origin' | 'gpgcheck'> {
+export interface RepoFileEntry extends Omit<RepoSource, 'origin' | 'path' | 'gpgcheck'> {
   /** The .repo file's path. */
   file: string;
   /** 1-based line of the `[id]` header. */
@@ -54,7 +54,7 @@ export function parseRepoFile(text: string, file: string): RepoFileEntry[] {
   let current: RawSection | undefined;
   let lastKey: { value: string; line: number } | undefined;
   const fail = (line: number, msg: string): never => {
-    throw new ConfigError('CONFIG_REPOFILE', `${file}:${line}: ${msg}`);
+    throw new ConfigError('CONFIG_REPOFILE', `${file}:${line}: ${msg}`, { file });
   };
 
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -176,7 +176,7 @@ export async function readRepoDirs(dirs: readonly string[]): Promise<RepoIndex> 
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        throw new ConfigError('CONFIG_READ', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+        throw new ConfigError('CONFIG_READ', `cannot read ${file}: ${(err as Error).message}`, { cause: err, file });
       }
       for (const entry of parseRepoFile(text, file)) {
         const prev = byId.get(entry.id);

@@ -4,7 +4,8 @@
 // that the exported JSON Schema is the same on every machine.
 
 import { z } from 'zod';
-import { hostArch, KNOWN_ARCHES } from './vars.js';
+import { IMAGE_ARCHES, imageArchProblem } from './arch.js';
+import { hostArch } from './vars.js';
 import { splitList } from './repofile.js';
 
 /** OCI-reference-safe image name. */
@@ -183,7 +184,13 @@ export const composeSchema = z
       $schema: z.string(err('a string (the JSON Schema URL)')).optional(),
       releasever: releasever.describe('The distribution release: $releasever.'),
       arch: nonEmptyList(
-        z.enum(KNOWN_ARCHES as [string, ...string[]], err('an rpm architecture such as x86_64 or aarch64')),
+        z
+          .string(err('an rpm architecture such as x86_64 or aarch64'))
+          .superRefine((a, ctx) => {
+            const problem = imageArchProblem(a);
+            if (problem) ctx.addIssue({ code: 'custom', params: FULL, message: problem });
+          })
+          .meta({ enum: [...IMAGE_ARCHES] }),
         'a non-empty list of rpm architectures such as ["x86_64", "aarch64"]',
       )
         .optional()

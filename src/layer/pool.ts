@@ -2,15 +2,15 @@
 // stage errors they were, so the CLI maps them to messages and exit codes.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { LayerError, OciError, RepoError, RpmError } from '../errors.js';
+import { LayerError, OciError, RepoError, RpmError, type ErrorPlace } from '../errors.js';
 import type { Layer } from '../oci/index.js';
 import type { LayerJob, SerializedError } from './worker.js';
 
-const STAGE_ERRORS: Record<string, new (code: string, message: string) => Error> = { LayerError, OciError, RepoError, RpmError };
+const STAGE_ERRORS: Record<string, new (code: string, message: string, place?: ErrorPlace) => Error> = { LayerError, OciError, RepoError, RpmError };
 
 function revive(e: SerializedError): Error {
   const Stage = STAGE_ERRORS[e.name];
-  if (Stage && e.code) return new Stage(e.code, e.message);
+  if (Stage && e.code) return new Stage(e.code, e.message, e.place);
   const err = new Error(e.message);
   err.stack = e.stack;
   return err;

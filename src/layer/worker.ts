@@ -3,6 +3,7 @@
 // the tar are synchronous JavaScript and addon work; in workers, two layers really do
 // run on two cores.
 import { parentPort } from 'node:worker_threads';
+import type { ErrorPlace } from '../errors.js';
 import { BlobStore, compressLayer } from '../oci/index.js';
 import { zstdCompressor } from '../rpm/decompress.js';
 import type { LayerEntries } from './entries.js';
@@ -22,6 +23,7 @@ export interface SerializedError {
   code?: string;
   message: string;
   stack?: string;
+  place?: ErrorPlace;
 }
 
 parentPort?.on('message', async (msg: { id: number; job: LayerJob }) => {
@@ -38,8 +40,8 @@ parentPort?.on('message', async (msg: { id: number; job: LayerJob }) => {
     });
     parentPort!.postMessage({ id, layer });
   } catch (err) {
-    const e = err as Error & { code?: string };
-    const error: SerializedError = { name: e.name ?? 'Error', code: e.code, message: e.message ?? String(err), stack: e.stack };
+    const e = err as Error & { code?: string; place?: ErrorPlace };
+    const error: SerializedError = { name: e.name ?? 'Error', code: e.code, message: e.message ?? String(err), stack: e.stack, place: e.place };
     parentPort!.postMessage({ id, error });
   }
 });

@@ -165,7 +165,7 @@ export interface ReadLock {
 function schemaError(file: string, error: z.ZodError): LockError {
   const issue = error.issues[0]!;
   const where = '$' + issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
-  return new LockError('LOCK_SCHEMA', `${file}: ${where}: ${issue.message} (not a lock file of this rpmcompose version?)`);
+  return new LockError('LOCK_SCHEMA', `${file}: ${where}: ${issue.message} (not a lock file of this rpmcompose version?)`, { file });
 }
 
 /** Reads a lock of any version this rpmcompose knows; `compose` lets a v1 lock's configuration hashes be checked. */
@@ -175,14 +175,14 @@ export async function readLock(file: string, compose?: Compose): Promise<ReadLoc
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LockError('LOCK_MISSING', `${file}: no lock file; run \`rpmcompose lock\` first`);
-    throw new LockError('LOCK_READ', `${file}: ${(err as Error).message}`, { cause: err });
+    if (code === 'ENOENT') throw new LockError('LOCK_MISSING', `${file}: no lock file; run \`rpmcompose lock\` first`, { file });
+    throw new LockError('LOCK_READ', `${file}: ${(err as Error).message}`, { cause: err, file });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new LockError('LOCK_JSON', `${file}: not JSON: ${(err as Error).message}`, { cause: err });
+    throw new LockError('LOCK_JSON', `${file}: not JSON: ${(err as Error).message}`, { cause: err, file });
   }
   const version = (json as { lockVersion?: unknown } | null)?.lockVersion;
   if (version === 1) {
@@ -209,6 +209,6 @@ export async function writeLock(file: string, lock: Lock): Promise<void> {
   try {
     await writeFileAtomic(file, JSON.stringify(lock, null, 2) + '\n');
   } catch (err) {
-    throw new LockError('LOCK_WRITE', `${file}: cannot write the lock: ${(err as Error).message}`, { cause: err });
+    throw new LockError('LOCK_WRITE', `${file}: cannot write the lock: ${(err as Error).message}`, { cause: err, file });
   }
 }

@@ -5,6 +5,7 @@
 //             → write outputs → write lock
 import path from 'node:path';
 import { OciError } from '../errors.js';
+import { cmp } from '../order.js';
 import type { Compression, Ref } from '../oci/index.js';
 import { defaultLockPath, diffLocks, lockFromResolution, lockVersionAt, readLock, writeLock, LOCK_VERSION, type DiffReport, type Lock } from '../lock/index.js';
 import type { ArchPlan } from '../plan/index.js';
@@ -77,8 +78,9 @@ export interface ComposeRunOptions extends RunOptions {
 }
 
 export interface ComposeReport {
-  /** Per image and arch, in plan order. */
+  /** Per image and arch, in the compose file's order, then arch order. */
   images: ImageReport[];
+  /** One per image (its manifest, or its image index), in the compose file's order. */
   refs: Ref[];
   plans: ArchPlan[];
   outputs: Output[];
@@ -90,8 +92,11 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   const ctx = await load(file, opts);
   const res = await (opts.source ?? fromRepos).resolve(ctx);
   stopOnProblems(res, 'nothing built');
-  const plans = planResolution(res).filter((p) => !opts.arch || p.arch === opts.arch);
-  if (opts.arch && plans.length === 0) throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch}`);
+  const all = planResolution(res);
+  const plans = all.filter((p) => !opts.arch || p.arch === opts.arch);
+  if (opts.arch && plans.length === 0) {
+    throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch} (its arches: ${all.map((p) => p.arch).join(', ')})`);
+  }
   for (const out of opts.outputs) await out.check(plans);
   const sources = await fetchSources(ctx, res, plans);
   const { compression, level, strictOwners, sourceDateEpoch } = opts;
@@ -101,7 +106,11 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   // Only a compose of every image and arch is a whole answer to the compose file.
   const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
   const lock = !opts.images?.length && !opts.arch ? await writeLockFile(lockFile, lockFromResolution(res, lockFile)) : undefined;
-  return { images: built.images, refs: built.refs, plans, outputs: opts.outputs, lock };
+  // In the compose file's order (the builds went arch by arch).
+  const rank = new Map(ctx.images.map((n, i) => [n, i]));
+  const images = [...built.images].sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || cmp(a.arch, b.arch));
+  const refs = [...built.refs].sort((a, b) => rank.get(a.name)! - rank.get(b.name)!);
+  return { images, refs, plans, outputs: opts.outputs, lock };
 }
 
 async function writeLockFile(file: string, lock: Lock): Promise<LockWritten> {

@@ -37,7 +37,7 @@ export async function load(file: string, opts: RunOptions): Promise<Loaded> {
   const all = Object.keys(compose.images);
   for (const name of opts.images ?? []) {
     if (!Object.hasOwn(compose.images, name)) {
-      throw new ConfigError('CONFIG_NO_IMAGE', `${file}: no image "${name}" (images: ${all.join(', ')})`);
+      throw new ConfigError('CONFIG_NO_IMAGE', `${file}: no image "${name}" (images: ${all.join(', ')})`, { file, path: '$.images' });
     }
   }
   const wanted = opts.images?.length ? new Set(opts.images) : undefined;

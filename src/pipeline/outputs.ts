@@ -15,6 +15,8 @@ export interface Output {
   readonly path: string;
   /** Whether it can hold these plans' images, before anything is built. */
   check(plans: ArchPlan[]): Promise<void>;
+  /** The image as skopeo, podman and buildah name it (`oci:<dir>:<name>`…); `shown` replaces the path. */
+  ref(name: string, shown?: string): string;
   write(store: BlobStore, refs: Ref[]): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export function layoutOutput(dir: string): Output {
     check: async () => {
       await checkLayoutDir(abs);
     },
+    ref: (name, shown = abs) => `oci:${shown}:${name}`,
     write: (store, refs) => writeLayout(abs, store, refs),
   };
 }
@@ -34,7 +37,13 @@ export function layoutOutput(dir: string): Output {
 /** A tar of an OCI layout holding just these images. */
 export function ociArchiveOutput(file: string): Output {
   const abs = path.resolve(file);
-  return { format: 'oci-archive', path: abs, check: async () => {}, write: (store, refs) => writeOciArchive(abs, store, refs) };
+  return {
+    format: 'oci-archive',
+    path: abs,
+    check: async () => {},
+    ref: (name, shown = abs) => `oci-archive:${shown}:${name}`,
+    write: (store, refs) => writeOciArchive(abs, store, refs),
+  };
 }
 
 /** `docker save`'s format: one image of one arch. */
@@ -49,6 +58,7 @@ export function dockerArchiveOutput(file: string): Output {
       const names = [...new Set(plans.flatMap((p) => Object.keys(p.images)))];
       if (names.length > 1) throw new OciError('OCI_DOCKER_IMAGES', `a docker-archive holds one image here; this compose has ${names.join(', ')}: pick one with --image`);
     },
+    ref: (_name, shown = abs) => `docker-archive:${shown}`,
     write: (store, refs) => writeDockerArchive(abs, store, { name: refs[0]!.name, manifestDesc: refs[0]!.descriptor }),
   };
 }

@@ -152,6 +152,15 @@ function asRepoError(err: unknown): RepoError {
   return new RepoError('REPO_HTTP', (err as Error)?.message ?? String(err), { cause: err });
 }
 
+/** A repo's failure, its message and place naming the compose's entry for it (`$.repos.<id>`). */
+function namingRepo(src: RepoSource, err: unknown): RepoError {
+  const e = asRepoError(err);
+  if (e.place.path) return e;
+  const file = src.origin !== src.path ? src.origin : undefined;
+  const where = file ? `${src.path} (defined in ${file})` : src.path;
+  return new RepoError(e.code, `${where}: ${e.message}`, { cause: e, path: src.path, file, url: e.place.url });
+}
+
 function allFailed(src: RepoSource, errors: RepoError[]): RepoError {
   if (errors.length === 1) return errors[0]!;
   if (errors.length === 0) return new RepoError('REPO_MIRRORS', `repo "${src.id}": no mirror to fetch it from`);
@@ -171,7 +180,16 @@ async function fetchRepomd(
   log: (line: string) => void,
 ): Promise<Revision> {
   const errors = mirrors.errors;
+  // A failure is said as progress only when another mirror is tried after it; the last one
+  // is the error the caller reports, said once.
+  let unsaid: RepoError | undefined;
+  const fail = (e: RepoError) => {
+    errors.push(e);
+    unsaid = e;
+  };
   for await (const base of mirrors.bases()) {
+    if (unsaid) log(`repo ${src.id}: ${unsaid.message}; trying ${redact(base)}`);
+    unsaid = undefined;
     const url = new URL('repodata/repomd.xml', base).toString();
     // Validators belong to the URL that issued them; with a metalink the hash decides instead.
     const validators =
@@ -182,8 +200,7 @@ async function fetchRepomd(
     try {
       res = await http.get(url, validators);
     } catch (err) {
-      errors.push(asRepoError(err));
-      log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+      fail(asRepoError(err));
       continue;
     }
     if (res.notModified && cached) {
@@ -202,14 +219,14 @@ async function fetchRepomd(
     if (mirrors.metalink) {
       const m = matchMetalink(res.body, mirrors.metalink);
       if (m.match === 'none') {
-        errors.push(
+        fail(
           new RepoError(
             'REPO_CHECKSUM',
             `${redact(url)}: repomd.xml does not match the metalink ${redact(src.metalink ?? src.mirrorlist ?? '')}: ` +
               `expected ${m.expected!.type}:${m.expected!.hex}, got ${m.expected!.type}:${m.actual}`,
+            { url: redact(url) },
           ),
         );
-        log(`repo ${src.id}: ${errors.at(-1)!.message}`);
         continue;
       }
     }
@@ -220,8 +237,7 @@ async function fetchRepomd(
       // Same bytes as the cached revision (file:// repos, servers without validators).
       repomd = unchanged ? await parseCachedRepomd(cached!) : await parseRepomd(res.body, url);
     } catch (err) {
-      errors.push(asRepoError(err));
-      log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+      fail(asRepoError(err));
       continue;
     }
     log(`repo ${src.id}: ${redact(url)} ${unchanged ? 'unchanged' : `revision ${repomd.revision}`}`);
@@ -376,7 +392,7 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
           return;
         } catch (err) {
           errors.push(asRepoError(err));
-          if (bases.length > 1) log(`repo ${src.id}: ${errors.at(-1)!.message}`);
+          if (base !== bases.at(-1)) log(`repo ${src.id}: ${errors.at(-1)!.message}; trying the next mirror`);
         }
       }
       throw errors[0]!;
@@ -435,8 +451,18 @@ export async function fetchRepos(
   const keys = list.map((s) => JSON.stringify(s));
   const distinct = [...new Set(keys)];
   const first = new Map(distinct.map((k) => [k, list[keys.indexOf(k)]!]));
-  const fetched = await mapLimit(distinct, opts.concurrency ?? 4, (k) => fetchRepo(first.get(k)!, opts), (e) =>
-    opts.log?.(`also failed: ${(e as Error).message}`),
+  const fetched = await mapLimit(
+    distinct,
+    opts.concurrency ?? 4,
+    async (k) => {
+      const src = first.get(k)!;
+      try {
+        return await fetchRepo(src, opts);
+      } catch (err) {
+        throw namingRepo(src, err);
+      }
+    },
+    (e) => opts.log?.(`also failed: ${(e as Error).message}`),
   );
   const byKey = new Map(distinct.map((k, i) => [k, fetched[i]!]));
   return keys.map((k) => byKey.get(k)!);

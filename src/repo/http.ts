@@ -51,7 +51,7 @@ export class RepoHttpError extends RepoError {
     message: string,
     options?: { cause?: unknown; code?: string; retryAfterMs?: number },
   ) {
-    super(options?.code ?? 'REPO_HTTP', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(options?.code ?? 'REPO_HTTP', message, { cause: options?.cause, url: redact(url) });
     this.retryAfterMs = options?.retryAfterMs;
   }
   /** From a Retry-After header, when the server sent one. */

@@ -19,7 +19,7 @@ import { RepoError } from '../errors.js';
 import { hasher, hashType, type HashType } from '../hash.js';
 import { mapLimit } from '../limit.js';
 import { downloadChecked } from './cache.js';
-import { clientForSource, redact, RepoHttpError, type HttpClient } from './http.js';
+import { clientForSource, redact, type HttpClient } from './http.js';
 
 /** One package to fetch: the fields of a resolved package that locate and verify it. */
 export interface PackageRef {
@@ -156,8 +156,10 @@ export async function fetchPackages(
 
   const total = wanted.size;
   let bytes = 0;
-  opts.progress?.(result.size, total, bytes);
-  if (missing.length === 0) return result;
+  if (missing.length === 0) {
+    opts.progress?.(result.size, total, bytes);
+    return result;
+  }
 
   if (opts.offline) {
     const names = missing.map((w) => `${w.pkg.name} (${w.pkg.checksum})`);
@@ -192,13 +194,15 @@ export async function fetchPackages(
     return c;
   };
 
+  // Said before the first progress figure, which counts the cached packages as done.
   log(`downloading ${plural(missing.length, 'package')} (${plural(total - missing.length, 'package')} cached)`);
+  opts.progress?.(result.size, total, bytes);
   await mapLimit(
     missing,
     concurrency,
     async (w) => {
       const repo = repos.get(w.pkg.repo)!;
-      const size = await downloadPackage(w, packageUrls(w.pkg, repo), clientFor(repo), log);
+      const size = await downloadPackage(w, repo, clientFor(repo), log);
       bytes += size; // not `bytes += await …`: that reads `bytes` before the await
       result.set(w.pkg.checksum, w.path);
       opts.progress?.(result.size, total, bytes);
@@ -210,12 +214,15 @@ export async function fetchPackages(
 
 /**
  * Downloads one package to a temp file beside its cache path, verifies it, renames it
- * into place. Tries each URL in turn; a checksum mismatch is final only when every URL
- * failed. Returns the bytes downloaded.
+ * into place. Tries each of the repo's URLs in turn; a checksum mismatch is final only
+ * when every URL failed, and then the error says what each one did. Returns the bytes
+ * downloaded.
  */
-async function downloadPackage(w: Wanted, urls: string[], http: HttpClient, log: (line: string) => void): Promise<number> {
+async function downloadPackage(w: Wanted, repo: PackageRepo, http: HttpClient, log: (line: string) => void): Promise<number> {
   const { pkg, algo, hex } = w;
-  let firstError: unknown;
+  const urls = packageUrls(pkg, repo);
+  const prefix = `package ${pkg.name} (${repo.path})`;
+  const errors: RepoError[] = [];
   for (const url of urls) {
     try {
       const got = await downloadChecked(
@@ -225,30 +232,22 @@ async function downloadPackage(w: Wanted, urls: string[], http: HttpClient, log:
         algo,
         hex,
         (got) =>
-          `package ${pkg.name}: ${redact(url)}: checksum mismatch: expected ${algo}:${hex}, got ${algo}:${got.hex} ` +
+          `${redact(url)}: checksum mismatch: expected ${algo}:${hex}, got ${algo}:${got.hex} ` +
           `(${got.size} bytes, primary says ${pkg.size})`,
       );
       return got.size;
     } catch (err) {
-      const e = withPackageName(pkg, err);
-      firstError ??= e;
-      if (urls.length > 1) log(`${(e as Error).message}${url === urls.at(-1) ? '' : '; trying the next base URL'}`);
+      errors.push(err instanceof RepoError ? err : new RepoError('REPO_CACHE', `cannot store it in the cache: ${(err as Error).message}`, { cause: err }));
+      if (url !== urls.at(-1)) log(`${prefix}: ${errors.at(-1)!.message}; trying the next base URL`);
     }
   }
-  throw firstError;
+  const first = errors[0]!;
+  const place = { path: repo.path, url: first.place.url };
+  if (errors.length === 1) throw new RepoError(first.code, `${prefix}: ${first.message}`, { cause: first, ...place });
+  const each = errors.map((e) => `\n  - ${e.message}`).join('');
+  throw new RepoError(first.code, `${prefix}: every base URL failed:${each}`, { cause: first, ...place });
 }
 
-/** The error of one download attempt, its message naming the package. */
-function withPackageName(pkg: PackageRef, err: unknown): RepoError {
-  const prefix = `package ${pkg.name}: `;
-  if (err instanceof RepoHttpError) {
-    return new RepoHttpError(err.url, err.status, prefix + err.message, { cause: err, code: err.code });
-  }
-  if (err instanceof RepoError) {
-    return err.message.startsWith(prefix) ? err : new RepoError(err.code, prefix + err.message, { cause: err });
-  }
-  return new RepoError('REPO_CACHE', `${prefix}cannot store it in the cache: ${(err as Error).message}`, { cause: err });
-}
 
 /** Leftover temp files in `<cacheDir>/rpms` (from killed processes): for `cache clean`-style tools and tests. */
 export async function packageTempFiles(cacheDir: string): Promise<string[]> {

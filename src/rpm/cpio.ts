@@ -224,7 +224,7 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
       if (!raw.readableEnded) await new Promise<void>((resolve, reject) => raw.once('end', resolve).once('error', reject));
       const got = hash.digest('hex');
       if (got !== header.payloadDigest) {
-        throw new RpmError('RPM_PAYLOAD_DIGEST', `${file}: payload digest mismatch (sha256 ${got}, header says ${header.payloadDigest})`);
+        throw new RpmError('RPM_PAYLOAD_DIGEST', `${file}: payload digest mismatch (sha256 ${got}, header says ${header.payloadDigest})`, { file });
       }
     }
   } catch (err) {
@@ -237,7 +237,7 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
 
 function payloadError(file: string, err: unknown): RpmError {
   if (err instanceof RpmError) return err;
-  if (err instanceof Truncated) return new RpmError('RPM_PAYLOAD', `${file}: payload truncated (the cpio archive ends early)`);
+  if (err instanceof Truncated) return new RpmError('RPM_PAYLOAD', `${file}: payload truncated (the cpio archive ends early)`, { file });
   const message = err instanceof Error ? err.message : String(err);
-  return new RpmError('RPM_PAYLOAD', `${file}: bad payload: ${message}`, { cause: err });
+  return new RpmError('RPM_PAYLOAD', `${file}: bad payload: ${message}`, { cause: err, file });
 }

@@ -49,7 +49,7 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new RpmError('RPM_UNREADABLE', `${file}: cannot open: ${(err as Error).message}`, { cause: err });
+    throw new RpmError('RPM_UNREADABLE', `${file}: cannot open: ${(err as Error).message}`, { cause: err, file });
   }
   try {
     const read = async (position: number, length: number, what: string): Promise<Buffer> => {
@@ -62,18 +62,18 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
           got += bytesRead;
         }
       } catch (err) {
-        throw new RpmError('RPM_UNREADABLE', `${file}: cannot read the ${what}: ${(err as Error).message}`, { cause: err });
+        throw new RpmError('RPM_UNREADABLE', `${file}: cannot read the ${what}: ${(err as Error).message}`, { cause: err, file });
       }
-      if (got < length) throw new RpmError('RPM_TRUNCATED', `${file}: truncated in the ${what} (${got} of ${length} bytes at offset ${position})`);
+      if (got < length) throw new RpmError('RPM_TRUNCATED', `${file}: truncated in the ${what} (${got} of ${length} bytes at offset ${position})`, { file });
       return buf;
     };
     const sniffBuf = Buffer.alloc(6);
     const lead = await read(0, LEAD_SIZE, 'lead');
-    if (lead.readUInt32BE(0) !== LEAD_MAGIC) throw new RpmError('RPM_NOT_RPM', `${file}: not an RPM package (bad lead magic)`);
+    if (lead.readUInt32BE(0) !== LEAD_MAGIC) throw new RpmError('RPM_NOT_RPM', `${file}: not an RPM package (bad lead magic)`, { file });
     const major = lead[4]!;
     const sigType = lead.readUInt16BE(78);
     if (major < 3 || sigType !== 5) {
-      throw new RpmError('RPM_UNSUPPORTED', `${file}: unsupported RPM format (lead version ${major}, signature type ${sigType})`);
+      throw new RpmError('RPM_UNSUPPORTED', `${file}: unsupported RPM format (lead version ${major}, signature type ${sigType})`, { file });
     }
     const headerAt = async (offset: number, what: string): Promise<{ blob: Buffer; size: number }> => {
       const intro = await read(offset, 16, what);
@@ -81,7 +81,7 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
       try {
         size = headerSize(intro).size;
       } catch (err) {
-        throw new RpmError('RPM_BAD_HEADER', `${file}: bad ${what} at offset ${offset}: ${(err as Error).message}`, { cause: err });
+        throw new RpmError('RPM_BAD_HEADER', `${file}: bad ${what} at offset ${offset}: ${(err as Error).message}`, { cause: err, file });
       }
       return { blob: await read(offset, size, what), size };
     };
@@ -93,16 +93,16 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
       header = headerInfo(new RpmHeader(main.blob));
     } catch (err) {
       if (err instanceof HeaderFormatError) {
-        throw new RpmError('RPM_BAD_HEADER', `${file}: bad main header: ${err.message}`, { cause: err });
+        throw new RpmError('RPM_BAD_HEADER', `${file}: bad main header: ${err.message}`, { cause: err, file });
       }
-      if (err instanceof RpmError) throw new RpmError(err.code, `${file}: ${err.message}`, { cause: err });
+      if (err instanceof RpmError) throw new RpmError(err.code, `${file}: ${err.message}`, { cause: err, file });
       throw err;
     }
     const payloadOffset = mainOffset + main.size;
     // The payload's own magic wins over the tag: rpm reads gzip-tagged payloads that are
     // not compressed (w.ufdio builds), and v6 packages omit the tag for uncompressed ones.
     const { bytesRead } = await fh.read(sniffBuf, 0, sniffBuf.length, payloadOffset).catch((err: unknown) => {
-      throw new RpmError('RPM_UNREADABLE', `${file}: cannot read the payload: ${(err as Error).message}`, { cause: err });
+      throw new RpmError('RPM_UNREADABLE', `${file}: cannot read the payload: ${(err as Error).message}`, { cause: err, file });
     });
     const sniffed = sniff(sniffBuf.subarray(0, bytesRead));
     if (sniffed) header.payloadCompressor = sniffed;

@@ -7,6 +7,8 @@ export interface RepoSource {
   id: string;
   /** Where the definition came from: the compose file's JSON path or a .repo file path. */
   origin: string;
+  /** The compose file's JSON path that names the repo (`$.repos.<id>`), whichever file defines it. */
+  path: string;
   /** The repo's display name (`name=`), when given. */
   name?: string;
   baseurl: string[];
