@@ -161,7 +161,8 @@ export function validateLayout(dir: string, opts: { only?: string[] } = {}): Lay
     });
   };
 
-  const refs: Record<string, string> = {};
+  // No prototype: an image may be named "constructor".
+  const refs: Record<string, string> = Object.create(null) as Record<string, string>;
   (index.manifests as Descriptor[]).forEach((d, i) => {
     const name = d.annotations?.[REF_NAME] ?? `#${i}`;
     assert.ok(!(name in refs), `${indexFile}: ${name} named twice`);
@@ -171,7 +172,7 @@ export function validateLayout(dir: string, opts: { only?: string[] } = {}): Lay
 
   const stored = existsSync(blobDir) ? readdirSync(blobDir).map((f) => `sha256:${f}`).sort() : [];
   for (const f of stored) assert.ok(statSync(path.join(blobDir, f.slice(7))).isFile(), `${f}: not a file`);
-  return { refs, blobs: [...reached].sort(), stored, manifests, layers: layers.size };
+  return { refs: { ...refs }, blobs: [...reached].sort(), stored, manifests, layers: layers.size };
 }
 
 /** Validates an oci-archive: unpacked with tar into a temporary directory, then as a layout. */

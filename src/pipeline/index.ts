@@ -50,7 +50,10 @@ export async function diff(file: string, opts: RunOptions & { lockfile?: string 
   const { lock: locked } = await readLock(lockFile, ctx.compose);
   const res = await fromRepos.resolve(ctx);
   stopOnProblems(res, 'nothing compared');
-  return diffLocks(locked, lockFromResolution(res, lockFile));
+  const report = diffLocks(locked, lockFromResolution(res, lockFile));
+  // The compose file's images in its order, then those only the lock has.
+  const names = [...ctx.images, ...Object.keys(report.images).filter((n) => !ctx.images.includes(n))];
+  return { ...report, images: Object.fromEntries(names.filter((n) => Object.hasOwn(report.images, n)).map((n) => [n, report.images[n]!])) };
 }
 
 /** The layer DAG the images would get, without downloading anything. */

@@ -82,8 +82,16 @@ export function resolveImage(ctx: SolveContext, req: ResolveRequest): ImageResol
   try {
     const problems: Problem[] = [];
     const jobs: [number, number[]][] = [];
-    const unknown = (spec: string, what: string) =>
-      problems.push({ text: `${what} "${spec}" matches no package`, rules: [], solutions: [], suggestions: suggestNames(native.names(), spec.replace(/^@\^?/, '')) });
+    const unknown = (spec: string, what: string) => {
+      const suggestions = suggestNames(native.names(), spec.replace(/^@\^?/, ''));
+      // The name is in the repos, but nothing of it can be installed here: say so, not "did you mean" it.
+      if (suggestions.includes(spec)) {
+        const text = `${what} "${spec}" matches no package for ${pool.arch}: the repos have it only for other arches, or excluded`;
+        problems.push({ text, rules: [], solutions: [] });
+      } else {
+        problems.push({ text: `${what} "${spec}" matches no package`, rules: [], solutions: [], suggestions });
+      }
+    };
     for (const spec of req.packages) {
       if (spec.startsWith('@')) {
         const names = expandGroup(ctx.comps, spec);
