@@ -76,9 +76,9 @@ function pkg(name: string, files: RpmFile[], arch = 'noarch'): RpmHeaderInfo {
 const opts = { docs: true, langs: [], ids: idMap('root:x:0:0::/root:/bin/sh\nweb:x:480:480::/:/sbin/nologin\n', 'root:x:0:\nweb:x:480:\n'), mtime: 50, arch: 'x86_64' };
 
 describe('layer entries', () => {
-  test('sorted by byte order, parents nobody owns added, ghosts left out, owners mapped', () => {
+  test('sorted by byte order across packages, parents nobody owns added, ghosts left out, owners mapped', () => {
     const plan = layerEntries(
-      [pkg('a', [file('/usr/b'), file('/usr/a-b'), file('/usr/ghost', { flags: FileFlag.ghost }), file('/var/w', { user: 'web', group: 'nobody' })])],
+      [pkg('a', [file('/usr/b'), file('/usr/ghost', { flags: FileFlag.ghost }), file('/var/w', { user: 'web', group: 'nobody' })]), pkg('b', [file('/usr/a-b')])],
       opts,
     );
     assert.deepEqual(plan.entries.map((e) => e.path), ['/usr', '/usr/a-b', '/usr/b', '/var', '/var/w']);

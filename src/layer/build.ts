@@ -4,13 +4,13 @@
 // it was built before, else built in a worker thread.
 import { LayerError } from '../errors.js';
 import { mapLimit } from '../limit.js';
-import { isDir } from '../mode.js';
 import { cmp } from '../order.js';
 import type { Compression, Layer } from '../oci/index.js';
 import { nevra } from '../rpm/version.js';
 import { layerKey, type LayerCache } from './cache.js';
 import { layerEntries } from './entries.js';
 import { AccountReader, type IdMap } from './owners.js';
+import { ImageTree } from './paths.js';
 import { LAYER_WORKERS, LayerPool } from './pool.js';
 import type { LayerSource } from './stream.js';
 
@@ -30,7 +30,9 @@ export interface LayerOptions {
 /** What every layer of one image must agree on. */
 export interface ImageFacts {
   ids: IdMap;
-  /** Directories some package of the image owns, in whichever layer. */
+  /** Where its packages' files land (usrmerge and other directory symlinks resolved). */
+  tree: ImageTree;
+  /** Directories some package of the image owns, in whichever layer, at their paths in the image. */
   ownedDirs: Set<string>;
 }
 
@@ -55,19 +57,21 @@ export class LayerBuilder {
     private readonly opts: LayerOptions,
   ) {}
 
-  /** Ids from the image's own passwd/group, owned directories, and rpm's file-conflict check over the whole set. */
-  async imageFacts(name: string, arch: string, sources: LayerSource[]): Promise<ImageFacts> {
+  /**
+   * Ids from the image's own passwd/group, where its files land, the directories it owns,
+   * and rpm's file-conflict check over the whole set.
+   */
+  async imageFacts(name: string, arch: string, sources: LayerSource[], tree = ImageTree.of(sources.map((s) => s.header))): Promise<ImageFacts> {
     const ids = await this.accounts.idMap(sources);
-    const ownedDirs = new Set(sources.flatMap((s) => s.header.files.filter((f) => isDir(f.mode)).map((f) => f.path)));
     // Layers alone would not see a conflict between packages in two of them.
     layerEntries(
       sources.map((s) => s.header),
-      { docs: this.opts.docs, langs: this.opts.langs, ids, mtime: 0, arch },
+      { docs: this.opts.docs, langs: this.opts.langs, ids, mtime: 0, arch, tree },
     );
     if (ids.unknown().length && this.opts.strictOwners) {
       throw new LayerError('LAYER_OWNERS', `${name} (${arch}): owners not in the image's /etc/passwd or /etc/group: ${ids.unknown().join(', ')}`);
     }
-    return { ids, ownedDirs };
+    return { ids, tree, ownedDirs: tree.ownedDirs() };
   }
 
   /** Every layer of one arch, largest first (the biggest is the critical path: it must not start last). */
@@ -86,13 +90,23 @@ export class LayerBuilder {
   async layer(req: LayerRequest, arch: string, sources: LayerSource[], facts: Map<string, ImageFacts>): Promise<BuiltLayer> {
     // A directory some image of this layer owns elsewhere is left to the layer that holds it.
     const imageDirs = new Set(req.images.flatMap((i) => [...facts.get(i)!.ownedDirs]));
-    const ids = facts.get(req.images[0]!)!.ids;
+    const { ids, tree } = facts.get(req.images[0]!)!;
     const mtime = this.opts.sourceDateEpoch ?? Math.max(0, ...sources.map((s) => s.header.buildtime));
     const content = layerEntries(
       sources.map((s) => s.header),
-      { docs: this.opts.docs, langs: this.opts.langs, ids, mtime, arch, imageDirs },
+      { docs: this.opts.docs, langs: this.opts.langs, ids, mtime, arch, tree, imageDirs },
     );
     for (const other of req.images.slice(1)) {
+      // The planner keys packages by where their files land: images that share a layer agree.
+      const t = facts.get(other)!.tree;
+      const context = (x: ImageTree, s: LayerSource) => x.pathsOf(s.header)?.context.join('\n');
+      const differs = sources.find((s) => context(t, s) !== context(tree, s));
+      if (differs) {
+        throw new LayerError(
+          'LAYER_SHARED_PATHS',
+          `${nevra(differs.header)}: images ${req.images[0]} and ${other} lay its files down at different paths (their directory symlinks differ)`,
+        );
+      }
       const o = facts.get(other)!.ids;
       const clash = content.entries.find((e) => o.uid(e.uname) !== e.uid || o.gid(e.gname) !== e.gid);
       if (clash) {

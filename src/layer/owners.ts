@@ -9,6 +9,9 @@ import type { LayerSource } from './stream.js';
 export interface IdMap {
   uid(user: string): number;
   gid(group: string): number;
+  /** Whether the image defines the user (root always); asking does not record it as unknown. */
+  hasUser(user: string): boolean;
+  hasGroup(group: string): boolean;
   /** Names that were not found, `user:x` / `group:y`, sorted. */
   unknown(): string[];
 }
@@ -35,9 +38,12 @@ export function idMap(passwd: string | undefined, group: string | undefined): Id
     missing.add(`${kind}:${name}`);
     return 0;
   };
+  const has = (map: Map<string, number>, name: string) => name === 'root' || name === '' || map.has(name);
   return {
     uid: (u) => look(users, 'user', u),
     gid: (g) => look(groups, 'group', g),
+    hasUser: (u) => has(users, u),
+    hasGroup: (g) => has(groups, g),
     unknown: () => [...missing].sort(),
   };
 }

@@ -33,31 +33,32 @@ export function tarHeader(e: Entry): TarHeader {
   }
 }
 
-/** Advances a package's payload to `path`, skipping (and draining) what the layer leaves out. */
-async function seek(payload: Payload, path: string, source: LayerSource): Promise<PayloadEntry> {
+/** Advances a package's payload to its member for file `fx`, skipping (and draining) what the layer leaves out. */
+async function seek(payload: Payload, fx: number, source: LayerSource): Promise<PayloadEntry> {
+  const h = source.header;
   for (;;) {
     const next = await payload.next();
     if (next.done) {
-      const h = source.header;
       throw new LayerError(
         'LAYER_PAYLOAD',
-        `${h.name}-${h.version}-${h.release}.${h.arch} (${source.file}): ${path} is not in the payload, or not in path order`,
+        `${h.name}-${h.version}-${h.release}.${h.arch} (${source.file}): ${h.files[fx]?.path} is not in the payload, or not in header order`,
+        { file: source.file },
       );
     }
-    if (next.value.path === path) return next.value;
+    if (next.value.index === fx) return next.value;
   }
 }
 
 async function* chunks(sources: LayerSource[], layer: LayerEntries): AsyncGenerator<Buffer> {
   const payloads: (Payload | undefined)[] = sources.map((s, i) =>
-    layer.contentPaths[i]!.size ? payloadEntries(s.file, s.header)[Symbol.asyncIterator]() : undefined,
+    layer.content[i]!.size ? payloadEntries(s.file, s.header)[Symbol.asyncIterator]() : undefined,
   );
   try {
     for (const e of layer.entries) {
       yield encodeHeader(tarHeader(e));
       if (e.kind !== 'file') continue;
       const source = sources[e.pkg]!;
-      const entry = await seek(payloads[e.pkg]!, e.path, source);
+      const entry = await seek(payloads[e.pkg]!, e.fx, source);
       let n = 0;
       for await (const c of entry.body) {
         const b = c as Buffer;
