@@ -5,4 +5,5 @@ export { LayerBuilder, type BuiltLayer, type ImageFacts, type LayerOptions, type
 export { LayerCache, layerKey } from './cache.js';
 export { layerEntries, type Entry, type EntryOptions, type LayerEntries } from './entries.js';
 export { idMap, readPackagedFiles, type IdMap } from './owners.js';
+export { canonicalPath, ImageTree, type PackagePaths } from './paths.js';
 export { layerTar, type LayerSource } from './stream.js';

@@ -1,12 +1,14 @@
 // The build step: per arch, every planned layer (src/layer: from the host cache or built
 // in workers), then each image's config and manifest, and one image index per image with
 // several arches, all in the layer cache's blob store.
-import { LayerBuilder, LayerCache, type BuiltLayer, type ImageFacts, type LayerOptions, type LayerSource } from '../layer/index.js';
+import { hexDigest } from '../hash.js';
+import { ImageTree, LayerBuilder, LayerCache, type BuiltLayer, type ImageFacts, type LayerOptions, type LayerSource } from '../layer/index.js';
 import { writeImage, writeIndex, type BlobStore, type ContainerConfig, type Descriptor, type Ref } from '../oci/index.js';
 import type { ArchPlan } from '../plan/index.js';
 import { nevra } from '../rpm/version.js';
 import type { ImageDef, Resolution } from '../types/index.js';
 import type { Loaded } from './load.js';
+import type { ArchSelection, PlanKey } from './resolve.js';
 
 export interface LayerReport {
   digest: string;
@@ -54,14 +56,39 @@ export function containerConfig(image: ImageDef): ContainerConfig {
 
 export type BuildOptions = Omit<LayerOptions, 'docs' | 'langs' | 'log'>;
 
+/** arch → image → where its packages' files land. */
+export type ImageTrees = Map<string, Map<string, ImageTree>>;
+
+/** Each selected image's tree: its packages' paths resolved as rpm lays them down (LayerError for what rpm refuses). */
+export function imageTrees(res: Resolution, selection: ArchSelection[], sourceOf: Map<string, LayerSource>): ImageTrees {
+  return new Map(
+    selection.map(({ arch, images }) => [
+      arch,
+      new Map(images.map((name) => [name, ImageTree.of(res.images[name]![arch]!.packages.map((p) => sourceOf.get(p.checksum)!.header))])),
+    ]),
+  );
+}
+
+/** Plan keys: the checksum, and where the package's files land when a directory symlink moves them. */
+export function planKeys(trees: ImageTrees, sourceOf: Map<string, LayerSource>): PlanKey {
+  return (arch, image, pkg) => {
+    const context = trees.get(arch)!.get(image)!.pathsOf(sourceOf.get(pkg.checksum)!.header)!.context;
+    return context.length ? `${pkg.checksum}${KEY_CONTEXT}${hexDigest(context.join('\n')).slice(0, 16)}` : pkg.checksum;
+  };
+}
+
+/** Between a plan key's checksum and its context hash; in no checksum. */
+const KEY_CONTEXT = '#';
+
 export async function buildImages(
   ctx: Loaded,
   res: Resolution,
   plans: ArchPlan[],
   sourceOf: Map<string, LayerSource>,
+  trees: ImageTrees,
   opts: BuildOptions,
 ): Promise<Built> {
-  const sources = (keys: string[]) => keys.map((k) => sourceOf.get(k)!);
+  const sources = (keys: string[]) => keys.map((k) => sourceOf.get(k.split(KEY_CONTEXT)[0]!)!);
   const { docs, langs } = res.compose.options;
   const builder = new LayerBuilder(await LayerCache.open(ctx.cacheDir), { ...opts, docs, langs, log: ctx.log });
   const images: ImageReport[] = [];
@@ -70,7 +97,7 @@ export async function buildImages(
       const names = Object.keys(plan.images);
       const keysOf = (name: string) => res.images[name]![plan.arch]!.packages.map((p) => p.checksum);
       const facts = new Map<string, ImageFacts>();
-      for (const name of names) facts.set(name, await builder.imageFacts(name, plan.arch, sources(keysOf(name))));
+      for (const name of names) facts.set(name, await builder.imageFacts(name, plan.arch, sources(keysOf(name)), trees.get(plan.arch)!.get(name)!));
       const built = await builder.layers(plan.layers, plan.arch, sources, facts);
       for (const name of names) {
         images.push(await writeArchImage(builder.cache.store, res, plan, name, sources(keysOf(name)), built, facts.get(name)!, opts));

@@ -1,25 +1,25 @@
-// The packages of the plans in the host cache (each arch from its own repos, each RPM
+// The packages of the selected arches' images in the host cache (each arch from its own repos, each RPM
 // fetched once however many images and arches hold it), and their headers.
 import { formatBytes } from '../bytes.js';
 import type { LayerSource } from '../layer/index.js';
 import { mapLimit } from '../limit.js';
-import type { ArchPlan } from '../plan/index.js';
 import { fetchPackages, type PackageRepo } from '../repo/index.js';
 import { readRpm } from '../rpm/package.js';
 import type { Resolution } from '../types/index.js';
 import type { Loaded } from './load.js';
+import type { ArchSelection } from './resolve.js';
 
 /** Headers are read this many at a time: enough to hide the disk, few open files. */
 const HEADER_READS = 8;
 
 /** checksum → the package in the host cache, with its header. */
-export async function fetchSources(ctx: Loaded, res: Resolution, plans: ArchPlan[]): Promise<Map<string, LayerSource>> {
+export async function fetchSources(ctx: Loaded, res: Resolution, selection: ArchSelection[]): Promise<Map<string, LayerSource>> {
   const files = new Map<string, string>();
-  for (const plan of plans) {
-    const repos = new Map<string, PackageRepo>(res.repos[plan.arch]!.map((r) => [r.source.id, { ...r.source, url: r.metadata.url }]));
+  for (const { arch, images } of selection) {
+    const repos = new Map<string, PackageRepo>(res.repos[arch]!.map((r) => [r.source.id, { ...r.source, url: r.metadata.url }]));
     let last = 0;
     const got = await fetchPackages(
-      Object.keys(plan.images).flatMap((name) => res.images[name]![plan.arch]!.packages),
+      images.flatMap((name) => res.images[name]![arch]!.packages),
       repos,
       {
         cacheDir: ctx.cacheDir,
@@ -28,7 +28,7 @@ export async function fetchSources(ctx: Loaded, res: Resolution, plans: ArchPlan
         progress: (done, total, bytes) => {
           if (done === total || Date.now() - last > 500) {
             last = Date.now();
-            ctx.log(`packages (${plan.arch}): ${done}/${total}, ${formatBytes(bytes)} downloaded`);
+            ctx.log(`packages (${arch}): ${done}/${total}, ${formatBytes(bytes)} downloaded`);
           }
         },
       },

@@ -1,8 +1,8 @@
 // The spine: every command as one function that reads top to bottom, calling one stage
 // per step. The CLI calls these and prints what they return; nothing here prints.
 //
-//   compose:  load → resolve → stop on problems → plan → check outputs → fetch → build
-//             → write outputs → write lock
+//   compose:  load → resolve → stop on problems → check outputs → fetch → lay out paths
+//             → plan → build → write outputs → write lock
 import path from 'node:path';
 import { OciError } from '../errors.js';
 import { cmp } from '../order.js';
@@ -10,11 +10,11 @@ import type { Compression, Ref } from '../oci/index.js';
 import { defaultLockPath, diffLocks, lockFromResolution, lockVersionAt, readLock, writeLock, LOCK_VERSION, type DiffReport, type Lock } from '../lock/index.js';
 import type { ArchPlan } from '../plan/index.js';
 import type { Resolution } from '../types/index.js';
-import { buildImages, type ImageReport } from './build.js';
+import { buildImages, imageTrees, planKeys, type ImageReport } from './build.js';
 import { fetchSources } from './fetch.js';
 import { load, type RunOptions } from './load.js';
 import type { Output } from './outputs.js';
-import { fromRepos, planResolution, stopOnProblems, type ResolutionSource } from './resolve.js';
+import { fromRepos, planResolution, selectArches, stopOnProblems, type ResolutionSource } from './resolve.js';
 
 export { defaultCacheDir, type RunOptions } from './load.js';
 export { OUTPUT_FORMATS, outputFor, type Output, type OutputFormat } from './outputs.js';
@@ -95,15 +95,17 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   const ctx = await load(file, opts);
   const res = await (opts.source ?? fromRepos).resolve(ctx);
   stopOnProblems(res, 'nothing built');
-  const all = planResolution(res);
-  const plans = all.filter((p) => !opts.arch || p.arch === opts.arch);
-  if (opts.arch && plans.length === 0) {
-    throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch} (its arches: ${all.map((p) => p.arch).join(', ')})`);
+  const selection = selectArches(res, opts.arch);
+  if (opts.arch && selection.length === 0) {
+    throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch} (its arches: ${selectArches(res).map((s) => s.arch).join(', ')})`);
   }
-  for (const out of opts.outputs) await out.check(plans);
-  const sources = await fetchSources(ctx, res, plans);
+  for (const out of opts.outputs) await out.check(selection);
+  const sources = await fetchSources(ctx, res, selection);
+  // Where every file lands decides which images can share a package's layer: plan after.
+  const trees = imageTrees(res, selection, sources);
+  const plans = planResolution(res, selection, planKeys(trees, sources));
   const { compression, level, strictOwners, sourceDateEpoch } = opts;
-  const built = await buildImages(ctx, res, plans, sources, { compression, level, strictOwners, sourceDateEpoch });
+  const built = await buildImages(ctx, res, plans, sources, trees, { compression, level, strictOwners, sourceDateEpoch });
   // The outputs change last: a failure above leaves them as they were.
   for (const out of opts.outputs) await out.write(built.store, built.refs);
   // Only a compose of every image and arch is a whole answer to the compose file.

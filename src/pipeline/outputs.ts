@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { OciError } from '../errors.js';
 import { checkLayoutDir, writeDockerArchive, writeLayout, writeOciArchive, type BlobStore, type Ref } from '../oci/index.js';
-import type { ArchPlan } from '../plan/index.js';
+import type { ArchSelection } from './resolve.js';
 
 export type OutputFormat = 'oci' | 'oci-archive' | 'docker-archive';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['oci', 'oci-archive', 'docker-archive'];
@@ -13,8 +13,8 @@ export interface Output {
   readonly format: OutputFormat;
   /** Absolute path of the layout directory or archive file. */
   readonly path: string;
-  /** Whether it can hold these plans' images, before anything is built. */
-  check(plans: ArchPlan[]): Promise<void>;
+  /** Whether it can hold these images, before anything is fetched or built. */
+  check(selection: ArchSelection[]): Promise<void>;
   /** The image as skopeo, podman and buildah name it (`oci:<dir>:<name>`…); `shown` replaces the path. */
   ref(name: string, shown?: string): string;
   write(store: BlobStore, refs: Ref[]): Promise<void>;
@@ -52,10 +52,10 @@ export function dockerArchiveOutput(file: string): Output {
   return {
     format: 'docker-archive',
     path: abs,
-    check: async (plans) => {
-      const arches = plans.map((p) => p.arch);
+    check: async (selection) => {
+      const arches = selection.map((s) => s.arch);
       if (arches.length > 1) throw new OciError('OCI_MULTIARCH', `a docker-archive holds one arch; this compose has ${arches.join(', ')}: pick one with --arch`);
-      const names = [...new Set(plans.flatMap((p) => Object.keys(p.images)))];
+      const names = [...new Set(selection.flatMap((s) => s.images))];
       if (names.length > 1) throw new OciError('OCI_DOCKER_IMAGES', `a docker-archive holds one image here; this compose has ${names.join(', ')}: pick one with --image`);
     },
     ref: (_name, shown = abs) => `docker-archive:${shown}`,

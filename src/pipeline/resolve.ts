@@ -5,7 +5,7 @@ import { planLayers, type ArchPlan, type PlanImage, type PlanPackage } from '../
 import { fetchRepos } from '../repo/index.js';
 import { nevra } from '../rpm/version.js';
 import { createSolver } from '../solve/index.js';
-import type { RepoState, Resolution } from '../types/index.js';
+import type { RepoState, ResolvedPackage, Resolution } from '../types/index.js';
 import type { Loaded } from './load.js';
 
 /**
@@ -67,17 +67,40 @@ export function stopOnProblems(res: Resolution, consequence: string): void {
   if (bad.length) throw new UnresolvableError(bad, `${consequence}: ${bad.length === 1 ? 'an image cannot' : 'some images cannot'} be resolved`);
 }
 
-/** The layer DAG of every arch: packages keyed by checksum, sized by installed bytes. */
-export function planResolution(res: Resolution): ArchPlan[] {
+/** The images of one arch that a command works on. */
+export interface ArchSelection {
+  arch: string;
+  /** In the compose file's order. */
+  images: string[];
+}
+
+/** Every arch of the resolution (or only `arch`), with its images. */
+export function selectArches(res: Resolution, arch?: string): ArchSelection[] {
   const arches = [...new Set(Object.values(res.images).flatMap((a) => Object.keys(a)))].sort();
-  return arches.map((arch) => {
+  return arches
+    .filter((a) => !arch || a === arch)
+    .map((a) => ({ arch: a, images: Object.keys(res.images).filter((n) => res.images[n]![a]) }));
+}
+
+/**
+ * How the planner tells packages apart: by checksum, plus, when the package's files go
+ * through directory symlinks, where they land in that image (two images whose symlinks
+ * differ cannot share its layer). Default: the checksum alone (nothing downloaded yet).
+ */
+export type PlanKey = (arch: string, image: string, pkg: ResolvedPackage) => string;
+
+/** The layer DAG of every selected arch: packages sized by installed bytes. */
+export function planResolution(res: Resolution, selection = selectArches(res), keyOf: PlanKey = (_a, _i, p) => p.checksum): ArchPlan[] {
+  return selection.map(({ arch, images: names }) => {
     const packages = new Map<string, PlanPackage>();
     const images: PlanImage[] = [];
-    for (const [name, byArch] of Object.entries(res.images)) {
-      const r = byArch[arch];
-      if (!r) continue;
-      for (const p of r.packages) packages.set(p.checksum, { key: p.checksum, name: p.name, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
-      images.push({ name, packages: r.packages.map((p) => p.checksum) });
+    for (const name of names) {
+      const keys = res.images[name]![arch]!.packages.map((p) => {
+        const key = keyOf(arch, name, p);
+        packages.set(key, { key, name: p.name, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
+        return key;
+      });
+      images.push({ name, packages: keys });
     }
     return planLayers({ arch, images, packages, maxLayers: res.compose.options.maxLayers });
   });
