@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { capsToXattr } from '../src/layer/caps.js';
 import { layerEntries } from '../src/layer/entries.js';
+import { canonicalPath, ImageTree } from '../src/layer/paths.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../src/layer/tar.js';
 import { idMap } from '../src/layer/owners.js';
 import { LayerPool } from '../src/layer/pool.js';
@@ -133,5 +134,102 @@ describe('layer worker pool', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('paths as rpm lays them down', () => {
+  const dir = (p: string, over: Partial<RpmFile> = {}) => file(p, { mode: 0o40755, size: 0, digest: '', ...over });
+  const link = (p: string, to: string, over: Partial<RpmFile> = {}) => file(p, { mode: 0o120777, linkto: to, size: to.length, digest: '', ...over });
+  // Fedora/EL's filesystem: /bin, /sbin, /lib and /lib64 are symlinks into /usr.
+  const filesystem = pkg('filesystem', [
+    link('/bin', 'usr/bin'), link('/lib', 'usr/lib'), link('/lib64', 'usr/lib64'), link('/sbin', 'usr/sbin'),
+    dir('/usr'), dir('/usr/bin'), dir('/usr/lib'), dir('/usr/lib64'), dir('/usr/sbin'),
+  ], 'x86_64');
+  const glibc = pkg('glibc', [file('/lib64/ld-linux-x86-64.so.2'), file('/lib64/libc.so.6'), file('/usr/bin/ldd'), dir('/usr/lib64/gconv'), file('/usr/lib64/gconv/x.so')], 'x86_64');
+
+  test('canonical paths: //, ., .. and a trailing / folded; relative paths and climbs above / refused', () => {
+    assert.equal(canonicalPath('/usr//bin/./tool/'), '/usr/bin/tool');
+    assert.equal(canonicalPath('/usr/share/../lib/x'), '/usr/lib/x');
+    assert.equal(canonicalPath('/'), '/');
+    assert.equal(canonicalPath('usr/share/x'), undefined);
+    assert.equal(canonicalPath('/usr/../../etc/x'), undefined);
+  });
+
+  test('usrmerge: /lib64 files land in /usr/lib64, in payload order; no entry beneath a symlink', () => {
+    const tree = ImageTree.of([filesystem, glibc]);
+    const got = layerEntries([glibc], { ...opts, tree, imageDirs: tree.ownedDirs() });
+    assert.deepEqual(
+      got.entries.map((e) => e.path),
+      // glibc's payload lists /lib64/… before /usr/bin/ldd: the writer reads it front to back,
+      // so they stay before it; the directory still comes before its files.
+      ['/usr/lib64/gconv', '/usr/lib64/ld-linux-x86-64.so.2', '/usr/lib64/libc.so.6', '/usr/bin/ldd', '/usr/lib64/gconv/x.so'],
+    );
+    assert.deepEqual(tree.pathsOf(glibc)!.context, ['/lib64 -> /usr/lib64']);
+    assert.deepEqual(tree.pathsOf(filesystem)!.context, []);
+    // The filesystem layer: symlinks and directories, nothing beneath a link.
+    const fs = layerEntries([filesystem], { ...opts, tree });
+    assert.deepEqual(fs.entries.map((e) => `${e.kind} ${e.path}`), [
+      'symlink /bin', 'symlink /lib', 'symlink /lib64', 'symlink /sbin', 'dir /usr', 'dir /usr/bin', 'dir /usr/lib', 'dir /usr/lib64', 'dir /usr/sbin',
+    ]);
+  });
+
+  test('a directory where the image has a symlink is the symlink\u2019s; files beneath another package\u2019s directory symlink land at its target', () => {
+    const tools = pkg('sbin-tools', [dir('/bin'), file('/bin/fixture-cmd'), dir('/lib64/plugins'), file('/lib64/plugins/p.so'), file('/sbin/fixture-tool')], 'x86_64');
+    const owner = pkg('dirlink-owner', [dir('/opt'), link('/opt/dirlink', '../usr/share/real'), dir('/usr/share'), dir('/usr/share/real')]);
+    const user = pkg('dirlink-user', [file('/opt/dirlink/data.txt'), file('/opt/dirlink/sub/more.txt')]);
+    const tree = ImageTree.of([filesystem, tools, owner, user]);
+    const imageDirs = tree.ownedDirs();
+    assert.deepEqual(layerEntries([tools], { ...opts, tree, imageDirs }).entries.map((e) => `${e.kind} ${e.path}`), [
+      'file /usr/bin/fixture-cmd', 'dir /usr/lib64/plugins', 'file /usr/lib64/plugins/p.so', 'file /usr/sbin/fixture-tool',
+    ]);
+    assert.deepEqual(layerEntries([user], { ...opts, tree, imageDirs }).entries.map((e) => `${e.kind} ${e.path}`), [
+      'file /usr/share/real/data.txt', 'dir /usr/share/real/sub', 'file /usr/share/real/sub/more.txt',
+    ]);
+  });
+
+  test('what rpm refuses to go through: a dangling symlink, one to a file, one that leaves /, one owned by another user', () => {
+    const base = [filesystem, pkg('opt', [dir('/opt'), dir('/usr/share'), dir('/usr/share/real'), file('/etc/fixture.conf')])];
+    const cases: [RpmFile[], RegExp][] = [
+      [[link('/opt/dangling', '/nonexistent/dir'), file('/opt/dangling/x.txt')], /^bad-1-1\.noarch: \/opt\/dangling\/x\.txt is beneath \/opt\/dangling, a symlink \(bad-1-1\.noarch\) to \/nonexistent\/dir, which does not exist in the image$/],
+      [[link('/opt/filelink', '../etc/fixture.conf'), file('/opt/filelink/x.txt')], /\/opt\/filelink\/x\.txt is beneath \/opt\/filelink, .* which is not a directory$/],
+      [[link('/opt/escape', '../../../..'), file('/opt/escape/x.txt')], /^bad-1-1\.noarch: \/opt\/escape\/x\.txt is beneath \/opt\/escape, a symlink \(bad-1-1\.noarch\) to \.\.\/\.\.\/\.\.\/\.\., which leaves the image's root$/],
+      [[link('/opt/userlink', '../usr/share/real', { user: 'nobody' }), file('/opt/userlink/x.txt')], /owned by nobody while \/usr\/share\/real is owned by root: rpm does not follow it$/],
+    ];
+    for (const [files, message] of cases) {
+      assert.throws(() => ImageTree.of([...base, pkg('bad', files)]), (e: unknown) => e instanceof LayerError && e.code === 'LAYER_PATH' && message.test(e.message));
+    }
+    // The same symlinks with nothing beneath them are only symlinks.
+    assert.doesNotThrow(() => ImageTree.of([...base, pkg('ok', cases.map(([f]) => f[0]!))]));
+  });
+
+  test('non-canonical payload paths are the same file as their canonical spelling: conflicts and sharing on the resolved path', () => {
+    const a = pkg('noncanon-a', [file('/etc/./noncanon.conf'), file('/usr//bin/tool', { mode: 0o104755, digest: 'a' })], 'x86_64');
+    const b = pkg('noncanon-b', [file('/usr/bin/tool', { digest: 'b' })], 'x86_64');
+    assert.throws(
+      () => layerEntries([a, b], opts),
+      /^LayerError: file \/usr\/bin\/tool conflicts between noncanon-a-1-1\.x86_64 \(as \/usr\/\/bin\/tool\) and noncanon-b-1-1\.x86_64/,
+    );
+    assert.deepEqual(layerEntries([a], opts).entries.map((e) => e.path), ['/etc', '/etc/noncanon.conf', '/usr', '/usr/bin', '/usr/bin/tool']);
+    const x = pkg('conflict-a', [file('/lib64/libconflict.so', { digest: 'x' })], 'x86_64');
+    const y = pkg('conflict-b', [file('/usr/lib64/libconflict.so', { digest: 'y' })], 'x86_64');
+    assert.throws(() => layerEntries([x, y], { ...opts, tree: ImageTree.of([filesystem, x, y]) }), /file \/usr\/lib64\/libconflict\.so conflicts between conflict-a-1-1\.x86_64 \(as \/lib64\/libconflict\.so\) and conflict-b/);
+    const same = pkg('same-b', [file('/usr/lib64/libconflict.so', { digest: 'x' })], 'x86_64');
+    assert.equal(layerEntries([x, same], { ...opts, tree: ImageTree.of([filesystem, x, same]) }).entries.filter((e) => e.kind === 'file').length, 1);
+    for (const [bad, why] of [['usr/share/relative.txt', 'is not absolute'], ['/usr/share/../../../etc/x', 'climbs above /']] as const) {
+      assert.throws(() => layerEntries([pkg('odd', [file(bad)])], opts), new RegExp(`^LayerError: odd-1-1\\.noarch: the payload path "${bad.replace(/[./]/g, '\\$&')}" ${why}$`));
+    }
+  });
+
+  test('rpm\u2019s owner rule: an unknown user clears setuid, an unknown group clears setgid, both map to root', () => {
+    const ids = idMap('root:x:0:0::/root:/bin/sh\nweb:x:480:480::/:/sbin/nologin\n', 'root:x:0:\nweb:x:480:\n');
+    const got = layerEntries(
+      [pkg('sgid', [file('/usr/bin/sgid-tool', { mode: 0o102755, group: 'shadow' }), file('/usr/bin/suid-tool', { mode: 0o104755, user: 'nosuchuser' }), file('/usr/bin/web-tool', { mode: 0o106755, user: 'web', group: 'web' })])],
+      { ...opts, ids },
+    );
+    const mode = (p: string) => got.entries.find((e) => e.path === p)!;
+    assert.deepEqual([mode('/usr/bin/sgid-tool').mode, mode('/usr/bin/sgid-tool').gid, mode('/usr/bin/sgid-tool').gname], [0o755, 0, 'shadow']);
+    assert.deepEqual([mode('/usr/bin/suid-tool').mode, mode('/usr/bin/suid-tool').uid], [0o755, 0]);
+    assert.equal(mode('/usr/bin/web-tool').mode, 0o6755, 'known owners keep their bits');
+    assert.deepEqual(ids.unknown(), ['group:shadow', 'user:nosuchuser']);
   });
 });
