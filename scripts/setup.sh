@@ -32,6 +32,9 @@ if [ -r /etc/debian_version ]; then
     command -v zstd >/dev/null || missing+=(zstd)
     command -v cpio >/dev/null || missing+=(cpio)
     command -v xz >/dev/null || missing+=(xz-utils)
+    # Images are run as a user would run them (test/helpers.ts podmanRun).
+    command -v podman >/dev/null || missing+=(podman)
+    command -v runc >/dev/null || missing+=(runc)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (apt-get)"
@@ -50,7 +53,7 @@ elif [ -r /etc/fedora-release ] || [ -r /etc/redhat-release ]; then
     command -v createrepo_c >/dev/null || missing+=(createrepo_c)
     command -v rpmbuild >/dev/null || missing+=(rpm-build)
     /usr/bin/python3 -c 'import dnf' 2>/dev/null || missing+=(python3-dnf)
-    for t in skopeo umoci zstd cpio xz; do command -v $t >/dev/null || missing+=($t); done
+    for t in skopeo umoci zstd cpio xz podman runc; do command -v $t >/dev/null || missing+=($t); done
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (dnf)"

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { assertSameAsDnf, cli, dnfInstall, fixtures, manifest, ok, run, tmp, unpack, walk, workspace } from './helpers.js';
+import { assertSameAsDnf, cli, dnfInstall, fixtures, manifest, ok, podmanRun, run, tmp, unpack, walk, workspace } from './helpers.js';
 import { validateArchive, validateLayout } from './validate.js';
 
 const repo = path.join(fixtures, 'repos/compose');
@@ -51,9 +51,10 @@ describe('rpmcompose compose', () => {
     }
   });
 
-  test('the static program runs in the unpacked image', () => {
+  test('the static program runs in the unpacked image, and under podman', () => {
     const rootfs = unpack(out, 'hello');
     assert.equal(run('chroot', [rootfs, '/usr/bin/hello']).trim(), 'hello from rpmcompose');
+    assert.equal(podmanRun(out, 'hello', ['/usr/bin/hello']).trim(), 'hello from rpmcompose');
   });
 
   test('hard links, setuid, capabilities and owners as rpm sets them', () => {

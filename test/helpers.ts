@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -319,4 +319,24 @@ export function workspace(images: Record<string, unknown>, extra: Record<string,
   writeFileSync(file, JSON.stringify({ releasever: '1', arch: ['x86_64'], repos: { compose: { baseurl: repoDir } }, images, ...extra }));
   const cache = path.join(dir, 'cache');
   return { dir, file, cache, compose: (...args) => cli(['compose', file, '--cache-dir', cache, '-q', ...args], { cwd: dir, env: { SOURCE_DATE_EPOCH: '' } }) };
+}
+
+/**
+ * Runs `cmd` in an image of an OCI layout with podman, as a user would: the image copied
+ * by skopeo into a containers-storage of its own (vfs), run as root with runc, cgroupfs,
+ * file events, no network, and ulimits this machine allows. Its stdout.
+ */
+export function podmanRun(layout: string, name: string, cmd: string[]): string {
+  const dir = tmp('rpmcompose-podman-');
+  const storage = path.join(dir, 'storage');
+  const runroot = path.join(dir, 'run');
+  const image = `localhost/rpmcompose-test-${name}:latest`;
+  run('skopeo', ['copy', '-q', `oci:${layout}:${name}`, `containers-storage:[vfs@${storage}+${runroot}]${image}`]);
+  const podman = ['--root', storage, '--runroot', runroot, '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', 'runc'];
+  try {
+    return run('podman', [...podman, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', image, ...cmd]);
+  } finally {
+    spawnSync('podman', [...podman, 'rmi', '-a', '-f'], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

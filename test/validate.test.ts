@@ -11,7 +11,7 @@ import { before, describe, test } from 'node:test';
 import tar from 'tar-stream';
 import { BlobStore, compressLayer, openLayout, writeImage, writeIndex, writeLayout, writeOciArchive, type Descriptor } from '../src/oci/index.js';
 import { zstdCompressor } from '../src/rpm/decompress.js';
-import { validateArchive, validateLayout } from './validate.js';
+import { assertLayersApply, validateArchive, validateLayout } from './validate.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rpmcompose-validate-test-'));
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -190,5 +190,45 @@ describe('validateLayout', () => {
     const s = validateArchive(file);
     assert.deepEqual(Object.keys(s.refs), ['single']);
     assert.deepEqual(s.stored, s.blobs, 'an archive holds only reachable blobs');
+  });
+});
+
+describe('assertLayersApply', () => {
+  type Member = { name: string; type: 'file' | 'directory' | 'symlink'; linkname?: string; size?: number };
+  async function layoutOf(layers: Member[][]): Promise<string> {
+    const dir = tmp();
+    const store = await openLayout(dir);
+    const built = [];
+    for (const entries of layers) {
+      const pack = tar.pack();
+      for (const e of entries) {
+        const header = { ...e, mtime: new Date(0), mode: e.type === 'directory' ? 0o755 : 0o644 };
+        if (e.type === 'file') pack.entry(header, 'x');
+        else pack.entry(header);
+      }
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
+      built.push(await compressLayer(Readable.from([Buffer.concat(chunks)]), store, { compression: 'gzip' }));
+    }
+    const img = await writeImage(store, { arch: 'x86_64', config: {}, created: 0, layers: built });
+    await writeLayout(dir, store, [{ name: 'img', descriptor: img.manifest }]);
+    return dir;
+  }
+  const usrmerge: Member[] = [
+    { name: 'usr/', type: 'directory' },
+    { name: 'usr/lib64/', type: 'directory' },
+    { name: 'lib64', type: 'symlink', linkname: 'usr/lib64' },
+  ];
+
+  test('accepts layers that keep to the image\u2019s symlinks; reports an entry beneath one, in any later layer, and a directory over one', async () => {
+    const good = await layoutOf([usrmerge, [{ name: 'usr/lib64/libc.so.6', type: 'file', size: 1 }]]);
+    assert.equal(assertLayersApply(good, 'img').length, 2);
+    const beneath = await layoutOf([usrmerge, [{ name: 'lib64/libc.so.6', type: 'file', size: 1 }]]);
+    assert.throws(() => assertLayersApply(beneath, 'img'), /img layer 2 \(sha256:[0-9a-f]{64}\): \/lib64\/libc\.so\.6 is beneath \/lib64, a symlink/);
+    const dirOver = await layoutOf([usrmerge, [{ name: 'lib64/', type: 'directory' }]]);
+    assert.throws(() => assertLayersApply(dirOver, 'img'), /the directory \/lib64 replaces a symlink/);
+    const sameLayer = await layoutOf([[...usrmerge, { name: 'lib64/x', type: 'file', size: 1 }]]);
+    assert.throws(() => assertLayersApply(sameLayer, 'img'), /layer 1 .*\/lib64\/x is beneath \/lib64/);
   });
 });

@@ -182,3 +182,78 @@ export function validateArchive(file: string): LayoutSummary {
   assert.equal(r.status, 0, `tar -xf ${file}: ${r.stderr}`);
   return validateLayout(dir);
 }
+
+/** One tar member, as a layer holds it. */
+export interface TarMember {
+  /** Path in the image, absolute, no trailing `/`. */
+  path: string;
+  type: 'file' | 'link' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
+  linkname: string;
+}
+
+const TYPES: Record<string, TarMember['type']> = { '0': 'file', '\0': 'file', '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo' };
+
+/** The members of an uncompressed tar: ustar headers, PAX `path`/`linkpath` records honoured. */
+export function tarMembers(tar: Buffer): TarMember[] {
+  const out: TarMember[] = [];
+  const str = (b: Buffer) => b.toString('utf8').replace(/\0.*$/s, '');
+  let pax: Record<string, string> = {};
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const h = tar.subarray(at, at + 512);
+    if (h.every((b) => b === 0)) break;
+    const size = parseInt(str(h.subarray(124, 136)).trim() || '0', 8);
+    const flag = String.fromCharCode(h[156]!);
+    const body = tar.subarray(at + 512, at + 512 + size);
+    at += 512 + Math.ceil(size / 512) * 512;
+    if (flag === 'x') {
+      pax = {};
+      for (let rest = body.toString('utf8'); rest.length; ) {
+        const sp = rest.indexOf(' ');
+        const len = Number(rest.slice(0, sp));
+        const rec = rest.slice(sp + 1, len - 1);
+        const eq = rec.indexOf('=');
+        pax[rec.slice(0, eq)] = rec.slice(eq + 1);
+        rest = rest.slice(len);
+      }
+      continue;
+    }
+    const prefix = str(h.subarray(345, 500));
+    const name = pax.path ?? (prefix ? `${prefix}/` : '') + str(h.subarray(0, 100));
+    const type = TYPES[flag];
+    assert.ok(type, `tar member ${name}: unknown type flag ${JSON.stringify(flag)}`);
+    out.push({ path: `/${name.replace(/^\.?\//, '').replace(/\/+$/, '')}`, type, linkname: pax.linkpath ?? str(h.subarray(157, 257)) });
+    pax = {};
+  }
+  return out;
+}
+
+/**
+ * Applies an image's layers in order, as containers/storage does, and asserts that no
+ * member lands beneath a symlink an earlier member (of this or a lower layer) made, and
+ * that no directory replaces a symlink. `name` is the layout's ref; `arch` the platform
+ * architecture (OCI's name: amd64, arm64) when the ref is an index.
+ */
+export function assertLayersApply(dir: string, name: string, arch = 'amd64'): TarMember[][] {
+  const blob = (d: string) => path.join(dir, 'blobs', 'sha256', d.replace(/^sha256:/, ''));
+  const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
+  let desc = index.manifests.find((m) => m.annotations?.[REF_NAME] === name);
+  assert.ok(desc, `${dir}: no image ${name}`);
+  if (desc.mediaType === OCI_INDEX) {
+    const idx = JSON.parse(readFileSync(blob(desc.digest), 'utf8')) as { manifests: Descriptor[] };
+    desc = idx.manifests.find((m) => m.platform?.architecture === arch);
+    assert.ok(desc, `${dir}: ${name} has no ${arch} manifest`);
+  }
+  const manifest = JSON.parse(readFileSync(blob(desc.digest), 'utf8')) as { layers: Descriptor[] };
+  const fs = new Map<string, TarMember['type']>();
+  return manifest.layers.map((l, n) => {
+    const members = tarMembers(decompress(readFileSync(blob(l.digest)), LAYER_TYPES[l.mediaType]!, blob(l.digest), `layer ${n + 1}`));
+    for (const m of members) {
+      for (let a = m.path.slice(0, m.path.lastIndexOf('/')); a; a = a.slice(0, a.lastIndexOf('/'))) {
+        assert.notEqual(fs.get(a), 'symlink', `${name} layer ${n + 1} (${l.digest}): ${m.path} is beneath ${a}, a symlink`);
+      }
+      if (m.type === 'dir') assert.notEqual(fs.get(m.path), 'symlink', `${name} layer ${n + 1} (${l.digest}): the directory ${m.path} replaces a symlink`);
+      fs.set(m.path, m.type);
+    }
+    return members;
+  });
+}
