@@ -187,19 +187,34 @@ describe('paths as rpm lays them down', () => {
     ]);
   });
 
-  test('what rpm refuses to go through: a dangling symlink, one to a file, one that leaves /, one owned by another user', () => {
+  test('what rpm refuses to go through: a dangling symlink, one to a file, one owned by another user', () => {
     const base = [filesystem, pkg('opt', [dir('/opt'), dir('/usr/share'), dir('/usr/share/real'), file('/etc/fixture.conf')])];
     const cases: [RpmFile[], RegExp][] = [
-      [[link('/opt/dangling', '/nonexistent/dir'), file('/opt/dangling/x.txt')], /^bad-1-1\.noarch: \/opt\/dangling\/x\.txt is beneath \/opt\/dangling, a symlink \(bad-1-1\.noarch\) to \/nonexistent\/dir, which does not exist in the image$/],
+      [[link('/opt/dangling', '/nonexistent/dir'), file('/opt/dangling/x.txt')], /^bad-user-1-1\.noarch: \/opt\/dangling\/x\.txt is beneath \/opt\/dangling, a symlink \(bad-1-1\.noarch\) to \/nonexistent\/dir, which does not exist in the image$/],
       [[link('/opt/filelink', '../etc/fixture.conf'), file('/opt/filelink/x.txt')], /\/opt\/filelink\/x\.txt is beneath \/opt\/filelink, .* which is not a directory$/],
-      [[link('/opt/escape', '../../../..'), file('/opt/escape/x.txt')], /^bad-1-1\.noarch: \/opt\/escape\/x\.txt is beneath \/opt\/escape, a symlink \(bad-1-1\.noarch\) to \.\.\/\.\.\/\.\.\/\.\., which leaves the image's root$/],
       [[link('/opt/userlink', '../usr/share/real', { user: 'nobody' }), file('/opt/userlink/x.txt')], /owned by nobody while \/usr\/share\/real is owned by root: rpm does not follow it$/],
     ];
-    for (const [files, message] of cases) {
-      assert.throws(() => ImageTree.of([...base, pkg('bad', files)]), (e: unknown) => e instanceof LayerError && e.code === 'LAYER_PATH' && message.test(e.message));
+    for (const [[symlink, beneath], message] of cases) {
+      assert.throws(
+        () => ImageTree.of([...base, pkg('bad', [symlink!]), pkg('bad-user', [beneath!])]),
+        (e: unknown) => e instanceof LayerError && e.code === 'LAYER_PATH' && message.test(e.message),
+      );
     }
     // The same symlinks with nothing beneath them are only symlinks.
     assert.doesNotThrow(() => ImageTree.of([...base, pkg('ok', cases.map(([f]) => f[0]!))]));
+  });
+
+  test('a symlink that climbs above / stays in the root, as rpm (chrooted) and the kernel resolve it', () => {
+    const escaping = pkg('escaping', [dir('/opt'), link('/opt/escape', '../../../../..')]);
+    const user = pkg('escaping-user', [file('/opt/escape/x.txt')]);
+    const tree = ImageTree.of([filesystem, escaping, user]);
+    assert.deepEqual(tree.pathsOf(user)!.paths, ['/x.txt']);
+    assert.deepEqual(tree.pathsOf(user)!.context, ['/opt/escape -> /']);
+  });
+
+  test('a file beneath its own package’s symlink is refused, even to a directory: rpm makes the directory first', () => {
+    const one = pkg('dirlink-one', [dir('/opt'), link('/opt/dirlink', '../usr/lib64'), file('/opt/dirlink/x.txt')]);
+    assert.throws(() => ImageTree.of([filesystem, one]), /^LayerError: dirlink-one-1-1\.noarch: \/opt\/dirlink\/x\.txt is beneath \/opt\/dirlink, a symlink of the same package/);
   });
 
   test('non-canonical payload paths are the same file as their canonical spelling: conflicts and sharing on the resolved path', () => {

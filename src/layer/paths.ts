@@ -5,25 +5,31 @@
 // lists /lib64/libc.so.6. So no layer ever holds an entry beneath a symlink, nor a
 // directory where the image has a symlink.
 //
-// rpm's rules for a symlink it is asked to go through (lib/fsm.c): it must end at a
-// directory of the image, inside the root; one that dangles, points at a non-directory or
-// climbs above / is refused; and (rpm >= 4.18) one owned by a user other than root and
-// other than the owner of the directory it points to is not followed. The image is
-// judged in its final state, whatever order its packages come in. Pure: no I/O.
+// rpm's rules for a symlink it is asked to go through (lib/fsm.c), as rpm 4.18 applies
+// them: it must end at a directory of the image; one that dangles or points at a
+// non-directory is refused, and so is one owned by a user other than root and other than
+// the owner of the directory it points to. A target that climbs above / stays in the
+// root (rpm installs chrooted). The image is judged in its final state, whatever order
+// its packages come in. Pure: no I/O.
 import { LayerError } from '../errors.js';
 import { isDir, isSymlink } from '../mode.js';
 import { cmp } from '../order.js';
 import type { RpmHeaderInfo } from '../rpm/types.js';
 import { nevra } from '../rpm/version.js';
 
-/** `/usr//bin/./x/` → `/usr/bin/x`; undefined for a relative path or one that climbs above `/`. */
-export function canonicalPath(raw: string): string | undefined {
+/**
+ * `/usr//bin/./x/` → `/usr/bin/x`. A payload path that is relative or climbs above `/` is
+ * a malformed package (rpmbuild writes neither): undefined. With `clamp`, `..` at `/`
+ * stays at `/`, as for a symlink's target: rpm installs chrooted, and the kernel resolves
+ * it so in the container too.
+ */
+export function canonicalPath(raw: string, clamp = false): string | undefined {
   if (!raw.startsWith('/')) return undefined;
   const parts: string[] = [];
   for (const seg of raw.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
-      if (parts.length === 0) return undefined;
+      if (parts.length === 0 && !clamp) return undefined;
       parts.pop();
     } else parts.push(seg);
   }
@@ -108,6 +114,12 @@ export class ImageTree {
     headers.forEach((h, i) => {
       const paths = h.files.map((f, fx) => {
         const { path, via } = resolveEntry(canonical[i]![fx]!, h, f.path);
+        // rpm makes every directory of a package before its files, so a file beneath the
+        // package's own symlink makes that path a directory, and then the symlink fails.
+        const own = via.find((l) => t.links.get(l)!.pkg === h);
+        if (own) {
+          throw new LayerError('LAYER_PATH', `${nevra(h)}: ${f.path} is beneath ${own}, a symlink of the same package: rpm makes ${own} a directory first, then cannot install the symlink`);
+        }
         for (const l of via) {
           const set = followedBy.get(l) ?? new Set();
           set.add(resolved.length);
@@ -161,10 +173,7 @@ export class ImageTree {
         return;
       }
       if (depth >= MAX_LINKS) throw new LayerError('LAYER_PATH', `goes through too many levels of symbolic links at ${next}`);
-      const target = canonicalPath(link.target.startsWith('/') ? link.target : `${cur}/${link.target}`);
-      if (target === undefined) {
-        throw new LayerError('LAYER_PATH', `is beneath ${next}, a symlink (${nevra(link.pkg)}) to ${link.target}, which leaves the image's root`);
-      }
+      const target = canonicalPath(link.target.startsWith('/') ? link.target : `${cur}/${link.target}`, true)!;
       via.push(next);
       cur = this.walk(target, true, via, depth + 1);
       if (cur === '/') cur = '';
