@@ -2,11 +2,12 @@
 //
 //   <cacheDir>/layers/blobs/sha256/<hex>   the compressed layer blobs (and the images'
 //                                          configs and manifests: one blob store)
-//   <cacheDir>/layers/index/<key>.json     the Layer (diff_id, descriptor) a key built
+//   <cacheDir>/layers/index/<key>.json     the Layer (diff_id, descriptor) a key built, with
+//                                          its key and a digest of both
 //
 // A key is the hash of everything a layer's bytes depend on, so a hit is the layer that
 // would be built now. An index entry whose blob is gone is a miss.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
 import { LayerError } from '../errors.js';
@@ -52,6 +53,15 @@ export function layerKey(input: LayerKeyInput): string {
   );
 }
 
+interface IndexEntry {
+  key: string;
+  layer: Layer;
+  /** sha256 of the key and the layer (canonical JSON): an entry that was altered no longer matches. */
+  check: string;
+}
+
+const entryCheck = (key: string, layer: Layer) => hexDigest(canonicalJson({ key, layer }));
+
 export class LayerCache {
   private constructor(
     /** Where layer blobs go, and the images written from them. */
@@ -74,20 +84,30 @@ export class LayerCache {
     return path.join(this.indexDir, `${key}.json`);
   }
 
-  /** The layer built for `key` before, when its blob is still there. */
+  /**
+   * The layer built for `key` before, when its entry is intact and its blob still there.
+   * An entry records its key and the layer, and a digest of both: an entry copied under
+   * another name or edited to point at other content is discarded, and the layer built
+   * again. The blob itself is hashed when it enters an output (oci/store.ts copyFrom).
+   */
   async get(key: string): Promise<Layer | undefined> {
-    let layer: Layer;
+    let entry: IndexEntry;
     try {
-      layer = JSON.parse(await readFile(this.entry(key), 'utf8')) as Layer;
+      entry = JSON.parse(await readFile(this.entry(key), 'utf8')) as IndexEntry;
     } catch {
       return undefined; // never built, or an unreadable entry: build it again
     }
-    return (await this.store.has(layer.descriptor.digest)) ? layer : undefined;
+    if (entry?.key !== key || entry.check !== entryCheck(entry.key, entry.layer)) {
+      await rm(this.entry(key), { force: true });
+      return undefined;
+    }
+    return (await this.store.has(entry.layer.descriptor.digest)) ? entry.layer : undefined;
   }
 
   async put(key: string, layer: Layer): Promise<void> {
+    const entry: IndexEntry = { key, layer, check: entryCheck(key, layer) };
     try {
-      await writeFileAtomic(this.entry(key), JSON.stringify(layer));
+      await writeFileAtomic(this.entry(key), JSON.stringify(entry));
     } catch (err) {
       throw new LayerError('LAYER_CACHE', `cannot write the layer cache entry ${this.entry(key)}: ${(err as Error).message}`, { cause: err });
     }

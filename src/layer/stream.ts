@@ -53,6 +53,7 @@ async function* chunks(sources: LayerSource[], layer: LayerEntries): AsyncGenera
   const payloads: (Payload | undefined)[] = sources.map((s, i) =>
     layer.content[i]!.size ? payloadEntries(s.file, s.header)[Symbol.asyncIterator]() : undefined,
   );
+  let closed = false;
   try {
     for (const e of layer.entries) {
       yield encodeHeader(tarHeader(e));
@@ -75,9 +76,14 @@ async function* chunks(sources: LayerSource[], layer: LayerEntries): AsyncGenera
       }
       yield padding(e.size);
     }
+    // Closing each payload checks its digest over all its bytes, read or not: a layer is
+    // only written from payloads that are whole.
+    await Promise.all(payloads.map((p) => p?.return?.(undefined)));
+    closed = true;
     yield END_OF_ARCHIVE;
   } finally {
-    await Promise.all(payloads.map((p) => p?.return?.(undefined)));
+    // On a failure, its error is the one to report.
+    if (!closed) await Promise.allSettled(payloads.map((p) => p?.return?.(undefined)));
   }
 }
 

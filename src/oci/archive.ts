@@ -10,13 +10,13 @@ import { commitFile } from '../atomic.js';
 import { OciError, RpmcomposeError } from '../errors.js';
 import { cmp } from '../order.js';
 import type { Descriptor } from './descriptor.js';
-import { digestHex } from './digest.js';
+import { digestHex, HashingStream, type Digest } from './digest.js';
 import type { ImageConfig, ImageIndex, Manifest } from './image.js';
 import { layoutIndex, OCI_LAYOUT_CONTENT, reachableBlobs, type Ref } from './layout.js';
 import { isIndexMediaType, isManifestMediaType } from './mediatypes.js';
 import { compactJson, type BlobStore } from './store.js';
 
-type Entry = { name: string; dir: true } | { name: string; data: Buffer } | { name: string; blob: string; size: number };
+type Entry = { name: string; dir: true } | { name: string; data: Buffer } | { name: string; blob: Digest; size: number };
 
 const EPOCH = new Date(0);
 
@@ -41,12 +41,19 @@ async function writeTar(outFile: string, store: BlobStore, entries: Entry[]): Pr
       } else if ('data' in e) {
         await entryDone((cb) => pack.entry({ ...common, name: e.name, type: 'file', mode: 0o644, size: e.data.length }, e.data, cb));
       } else {
+        // Hashed on the way: a blob enters the archive only when it is what its name says.
+        const hash = new HashingStream();
         await entryDone((cb) => {
           const sink = pack.entry({ ...common, name: e.name, type: 'file', mode: 0o644, size: e.size }, cb);
           const src = store.createReadStream(e.blob);
           src.on('error', (err) => sink.destroy(err));
-          src.pipe(sink as unknown as NodeJS.WritableStream);
+          src.pipe(hash).pipe(sink as unknown as NodeJS.WritableStream);
         });
+        if (hash.digest !== e.blob) {
+          throw new OciError('OCI_BLOB_DIGEST', `blob ${e.blob} in ${store.root} does not hash to its name (it hashes to ${hash.digest}): the copy there is corrupt`, {
+            file: store.blobPath(e.blob),
+          });
+        }
       }
     }
     pack.finalize();

@@ -123,21 +123,35 @@ export class BlobStore {
     return { mediaType, digest, size: hash.size };
   }
 
-  /** Makes `from`'s blob present here (hard link when possible, else a copy); checks its size. */
+  /**
+   * Makes `from`'s blob present here: a copy, hashed on the way, so a blob enters an output
+   * only when it is what its name says. Never a hard link: a later change to the source
+   * (a cache entry altered in place) must not reach an output written before.
+   */
   async copyFrom(from: BlobStore, desc: Descriptor): Promise<void> {
     if (from.root === this.root || (await this.has(desc.digest))) return;
     const src = from.blobPath(desc.digest);
     const size = await from.size(desc.digest);
     if (size !== desc.size) {
-      throw new OciError('OCI_BLOB_SIZE', `blob ${desc.digest} in ${from.root} has ${size} bytes, its descriptor says ${desc.size}`);
+      throw new OciError('OCI_BLOB_SIZE', `blob ${desc.digest} in ${from.root} has ${size} bytes, its descriptor says ${desc.size}`, { file: src });
     }
-    await this.atomicWrite(this.blobPath(desc.digest), async (tmp) => {
-      try {
-        await fs.link(src, tmp);
-      } catch {
-        await fs.copyFile(src, tmp);
+    let got: string | undefined;
+    try {
+      await commitFile(this.blobPath(desc.digest), async (tmp) => {
+        const hash = new HashingStream();
+        await pipeline(createReadStream(src), hash, createWriteStream(tmp, { flags: 'wx' }));
+        got = hash.digest;
+        if (got !== desc.digest) throw new BlobMismatch();
+      });
+    } catch (err) {
+      if (err instanceof BlobMismatch) {
+        throw new OciError('OCI_BLOB_DIGEST', `blob ${desc.digest} in ${from.root} does not hash to its name (it hashes to ${got}): the copy there is corrupt`, {
+          file: src,
+        });
       }
-    });
+      if (err instanceof RpmcomposeError) throw err;
+      throw new OciError('OCI_WRITE', `cannot write ${this.blobPath(desc.digest)}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** `write(tmp)` fills a temporary file, which then becomes `dest` (src/atomic.ts). */
@@ -158,6 +172,8 @@ export async function writeOutputFile(dest: string, data: string | Uint8Array): 
     throw new OciError('OCI_WRITE', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
   }
 }
+
+class BlobMismatch extends Error {}
 
 function missing(digest: string, root: string, cause: unknown): OciError {
   return new OciError('OCI_BLOB_MISSING', `blob ${digest} is not in ${root}`, { cause });

@@ -2,7 +2,8 @@
 // per step. The CLI calls these and prints what they return; nothing here prints.
 //
 //   compose:  load → resolve → stop on problems → check outputs → fetch → lay out paths
-//             → plan → build → write outputs → write lock
+//             → plan → build → write outputs (once more after discarding a corrupt cache
+//             entry) → write lock
 import path from 'node:path';
 import { OciError } from '../errors.js';
 import { cmp } from '../order.js';
@@ -14,6 +15,7 @@ import { buildImages, imageTrees, planKeys, type ImageReport } from './build.js'
 import { fetchSources } from './fetch.js';
 import { load, type RunOptions } from './load.js';
 import type { Output } from './outputs.js';
+import { withOneRetry } from './recover.js';
 import { fromRepos, planResolution, selectArches, stopOnProblems, type ResolutionSource } from './resolve.js';
 
 export { defaultCacheDir, type RunOptions } from './load.js';
@@ -100,14 +102,18 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
     throw new OciError('OCI_NO_ARCH', `no image of this compose is built for ${opts.arch} (its arches: ${selectArches(res).map((s) => s.arch).join(', ')})`);
   }
   for (const out of opts.outputs) await out.check(selection);
-  const sources = await fetchSources(ctx, res, selection);
-  // Where every file lands decides which images can share a package's layer: plan after.
-  const trees = imageTrees(res, selection, sources);
-  const plans = planResolution(res, selection, planKeys(trees, sources));
   const { compression, level, strictOwners, sourceDateEpoch } = opts;
-  const built = await buildImages(ctx, res, plans, sources, trees, { compression, level, strictOwners, sourceDateEpoch });
-  // The outputs change last: a failure above leaves them as they were.
-  for (const out of opts.outputs) await out.write(built.store, built.refs);
+  // A cached RPM or layer that fails its check on the way is discarded and this runs once more.
+  const { plans, built } = await withOneRetry(ctx, async () => {
+    const sources = await fetchSources(ctx, res, selection);
+    // Where every file lands decides which images can share a package's layer: plan after.
+    const trees = imageTrees(res, selection, sources);
+    const plans = planResolution(res, selection, planKeys(trees, sources));
+    const built = await buildImages(ctx, res, plans, sources, trees, { compression, level, strictOwners, sourceDateEpoch });
+    // The outputs change last: a failure above leaves them as they were.
+    for (const out of opts.outputs) await out.write(built.store, built.refs);
+    return { plans, built };
+  });
   // Only a compose of every image and arch is a whole answer to the compose file.
   const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
   const lock = !opts.images?.length && !opts.arch ? await writeLockFile(lockFile, lockFromResolution(res, lockFile)) : undefined;

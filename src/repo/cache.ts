@@ -15,12 +15,13 @@
 // that revision from repodata/, so a crash between writes leaves the previous
 // revision intact.
 
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { commitFile, writeFileAtomic } from '../atomic.js';
 import type { RepoSource } from '../types/index.js';
 import { RepoError } from '../errors.js';
-import { hexDigest, type HashType } from '../hash.js';
+import { hasher, hexDigest, type HashType } from '../hash.js';
 import { redact, type DownloadResult, type HttpClient } from './http.js';
 import type { RepomdRecord } from './repomd.js';
 
@@ -129,17 +130,29 @@ export async function readCachedRevision(dir: string): Promise<CachedRevision | 
   return { state, xml, repomdPath };
 }
 
-/** The cached path of a data file when it is there (and of the size repomd gives). */
-export async function cachedDataFile(dir: string, rec: RepomdRecord): Promise<string | undefined> {
+/**
+ * The cached path of a data file when it is there and verifies: of the size and checksum
+ * repomd gives, hashed on every use. One that fails is discarded (`discarded`), so that it
+ * is fetched again rather than failing every later run the same way.
+ */
+export async function cachedDataFile(dir: string, rec: RepomdRecord): Promise<{ path?: string; discarded?: boolean }> {
   const path = dataFilePath(dir, rec);
   try {
     const st = await stat(path);
-    if (!st.isFile()) return undefined;
-    if (rec.size !== undefined && st.size !== rec.size) return undefined;
-    return path;
+    if (!st.isFile()) return {};
+    if ((rec.size === undefined || st.size === rec.size) && (await hashFile(path, rec.checksum.type)) === rec.checksum.hex) return { path };
   } catch {
-    return undefined;
+    return {};
   }
+  await unlink(path).catch(() => {});
+  return { discarded: true };
+}
+
+/** A file's hex digest, streamed. */
+export async function hashFile(path: string, algo: HashType): Promise<string> {
+  const hash = hasher(algo);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**

@@ -291,12 +291,12 @@ async function offlineRepo(
   const repomd = await parseCachedRepomd(cached);
   const files: RepoMetadata['files'] = {};
   for (const [type, rec] of wanted(repomd, types, cached.repomdPath)) {
-    const path = await cachedDataFile(dir, rec);
+    const { path, discarded } = await cachedDataFile(dir, rec);
     if (!path) {
+      const why = discarded ? 'was corrupt in the cache (discarded)' : `has never been fetched into ${opts.cacheDir}`;
       throw new RepoError(
         'REPO_OFFLINE_MISSING',
-        `repo "${src.id}": its ${type} metadata (${rec.checksum.type}:${rec.checksum.hex}) has never been fetched ` +
-          `into ${opts.cacheDir}; run once without --offline to fetch it`,
+        `repo "${src.id}": its ${type} metadata (${rec.checksum.type}:${rec.checksum.hex}) ${why}; run once without --offline to fetch it`,
       );
     }
     files[type] = fileOf(path, rec);
@@ -375,9 +375,10 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
   const files: RepoMetadata['files'] = {};
   const missing: [MetadataType, RepomdRecord][] = [];
   for (const [type, rec] of wanted(rev.repomd, types, rev.url)) {
-    const path = await cachedDataFile(dir, rec);
+    const { path, discarded } = await cachedDataFile(dir, rec);
     if (path) files[type] = fileOf(path, rec);
     else missing.push([type, rec]);
+    if (discarded) log(`repo ${src.id}: the cached ${type} metadata was corrupt: discarded, fetching it again`);
   }
   const results = await Promise.allSettled(
     missing.map(async ([type, rec]) => {

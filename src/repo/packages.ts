@@ -18,7 +18,7 @@ import type { RepoSource } from '../types/index.js';
 import { RepoError } from '../errors.js';
 import { hasher, hashType, type HashType } from '../hash.js';
 import { mapLimit } from '../limit.js';
-import { downloadChecked } from './cache.js';
+import { downloadChecked, hashFile } from './cache.js';
 import { clientForSource, redact, type HttpClient } from './http.js';
 
 /** One package to fetch: the fields of a resolved package that locate and verify it. */
@@ -89,11 +89,6 @@ export function cachedPackagePath(cacheDir: string, checksum: string): string {
   return join(rpmCacheDir(cacheDir), `${algo}-${hex}.rpm`);
 }
 
-async function hashFile(path: string, algo: HashType): Promise<string> {
-  const hash = hasher(algo);
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** True when the cache holds this package: a regular file of the right size (and hash, when asked). */
 async function isCached(w: Wanted, verify: boolean): Promise<boolean> {

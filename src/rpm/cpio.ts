@@ -101,6 +101,10 @@ function normalise(name: string): string {
 /**
  * The payload's members in payload order. `header` comes from readRpm (its payloadOffset
  * is used; without one the package's headers are read again).
+ *
+ * Every read of a payload checks its digest (PAYLOADSHA256) when the header has one, also
+ * when the consumer stops early: closing the iterator (`return()`) hashes the rest of the
+ * compressed payload without decompressing it, and rejects on a mismatch.
  */
 export async function* payloadEntries(file: string, header: RpmHeaderInfo): AsyncGenerator<PayloadEntry> {
   const offset = header.payloadOffset ?? (await readRpm(file)).payloadOffset;
@@ -110,8 +114,11 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
   // The compressed payload's digest, when the header has one: some corruption (zstd frames
   // without checksums, uncompressed payloads) is invisible to the decompressor.
   const hash = header.payloadDigest ? hasher('sha256') : undefined;
+  let hashed = 0;
+  let ended = false;
   if (hash) raw.on('data', (c: string | Buffer) => {
     hash.update(c);
+    hashed += c.length;
   });
   raw.pipe(dec);
   const src = new ByteSource(dec[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
@@ -222,16 +229,27 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
     await src.drain();
     if (hash) {
       if (!raw.readableEnded) await new Promise<void>((resolve, reject) => raw.once('end', resolve).once('error', reject));
-      const got = hash.digest('hex');
-      if (got !== header.payloadDigest) {
-        throw new RpmError('RPM_PAYLOAD_DIGEST', `${file}: payload digest mismatch (sha256 ${got}, header says ${header.payloadDigest})`, { file });
-      }
+      ended = true;
+      checkPayloadDigest(file, header, hash.digest('hex'));
     }
+    ended = true;
   } catch (err) {
+    ended = true;
     throw payloadError(file, err);
   } finally {
     raw.destroy();
     dec.destroy();
+    // Stopped early by the consumer: the bytes it did not need are hashed all the same.
+    if (hash && !ended) {
+      for await (const c of createReadStream(file, { start: offset + hashed, highWaterMark: 1 << 20 })) hash.update(c as Buffer);
+      checkPayloadDigest(file, header, hash.digest('hex'));
+    }
+  }
+}
+
+function checkPayloadDigest(file: string, header: RpmHeaderInfo, got: string): void {
+  if (got !== header.payloadDigest) {
+    throw new RpmError('RPM_PAYLOAD_DIGEST', `${file}: payload digest mismatch (sha256 ${got}, header says ${header.payloadDigest})`, { file });
   }
 }
 

@@ -3,6 +3,7 @@
 // and fills RpmHeaderInfo from the main header's tags.
 import { open } from 'node:fs/promises';
 import { RpmError } from '../errors.js';
+import { hexDigest } from '../hash.js';
 import { HeaderFormatError, RpmHeader, headerSize } from './header.js';
 import { DigestAlgo, Tag, TriggerSense } from './tags.js';
 import type { PayloadCompressor, RpmFile, RpmHeaderInfo } from './types.js';
@@ -88,6 +89,15 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
     const sig = await headerAt(LEAD_SIZE, 'signature header');
     const mainOffset = LEAD_SIZE + sig.size + ((8 - (sig.size % 8)) % 8);
     const main = await headerAt(mainOffset, 'main header');
+    let signatures: Buffer[];
+    try {
+      signatures = checkHeaderDigests(new RpmHeader(sig.blob), main.blob, file);
+    } catch (err) {
+      if (err instanceof HeaderFormatError) {
+        throw new RpmError('RPM_BAD_HEADER', `${file}: bad signature header: ${err.message}`, { cause: err, file });
+      }
+      throw err;
+    }
     let header: RpmHeaderInfo;
     try {
       header = headerInfo(new RpmHeader(main.blob));
@@ -98,6 +108,7 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
       if (err instanceof RpmError) throw new RpmError(err.code, `${file}: ${err.message}`, { cause: err, file });
       throw err;
     }
+    header.signatures = signatures;
     const payloadOffset = mainOffset + main.size;
     // The payload's own magic wins over the tag: rpm reads gzip-tagged payloads that are
     // not compressed (w.ufdio builds), and v6 packages omit the tag for uncompressed ones.
@@ -111,6 +122,30 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The main header checked against the digests the signature header keeps of it (sha256,
+ * else sha1, as rpm does), every time a package is read: a header changed in the cache is
+ * caught before any of its tags is used. Returns the signature packets over the header.
+ */
+function checkHeaderDigests(sig: RpmHeader, main: Buffer, file: string): Buffer[] {
+  const want = sig.string(Tag.SIG_SHA256) ?? sig.string(Tag.SIG_SHA1);
+  if (want) {
+    const algo = sig.has(Tag.SIG_SHA256) ? 'sha256' : 'sha1';
+    const got = hexDigest(main, algo);
+    if (got !== want.toLowerCase()) {
+      throw new RpmError('RPM_HEADER_DIGEST', `${file}: header digest mismatch (${algo} ${got}, the signature header says ${want})`, { file });
+    }
+  }
+  const out: Buffer[] = [];
+  for (const tag of [Tag.SIG_RSA, Tag.SIG_DSA]) {
+    const v = sig.get(tag);
+    if (Buffer.isBuffer(v)) out.push(Buffer.from(v));
+  }
+  // rpm 6: each element is one signature, base64 of the binary packet.
+  for (const b64 of sig.stringArray(Tag.SIG_OPENPGP) ?? []) out.push(Buffer.from(b64, 'base64'));
+  return out;
 }
 
 /** The compression format of a payload from its first bytes, undefined when unknown. */

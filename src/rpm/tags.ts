@@ -8,6 +8,17 @@ export const Tag = {
   SIG_PAYLOADSIZE: 1007,
   SIG_LONGSIZE: 270,
   SIG_LONGARCHIVESIZE: 271,
+  /** OpenPGP signature of the main header: DSA/EdDSA/ECDSA, and RSA. */
+  SIG_DSA: 267,
+  SIG_RSA: 268,
+  /** Hex digests of the main header. */
+  SIG_SHA1: 269,
+  SIG_SHA256: 273,
+  /** OpenPGP signatures of header and payload (rpm < 4.14; not verified: the header's ones are). */
+  SIG_PGP: 1002,
+  SIG_GPG: 1005,
+  /** rpm 6: the header's OpenPGP signatures, one per array element. */
+  SIG_OPENPGP: 278,
 
   NAME: 1000,
   VERSION: 1001,

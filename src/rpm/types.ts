@@ -56,8 +56,10 @@ export interface RpmHeaderInfo {
   files: RpmFile[];
   /** Names of the scriptlets and triggers the package carries (`prein`, `postin`, `triggerin`, …). */
   scriptlets: string[];
-  /** The main header's bytes as stored in the package (what an rpmdb keeps). */
+  /** The main header's bytes as stored in the package (what an rpmdb keeps, and what signatures sign). */
   headerBlob: Buffer;
+  /** The OpenPGP signature packets over the main header, from the signature header (RSA, DSA, rpm 6's OPENPGP array). */
+  signatures?: Buffer[];
   /** Byte offset of the payload in the package file (set by readRpm). */
   payloadOffset?: number;
   /** RPMTAG_PAYLOADCOMPRESSOR as written ('' when absent); payloadCompressor is what the payload's bytes are. */

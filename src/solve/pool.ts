@@ -5,11 +5,11 @@
 // /usr/lib/sendmail (createrepo's rule). Other paths that dependencies or specs name
 // are looked up by a streaming scan of filelists.xml that adds just those paths as file
 // provides; the whole file list is loaded into libsolv only for a glob file spec.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { commitFile } from '../atomic.js';
+import { commitFile, writeFileAtomic } from '../atomic.js';
 import { ResolveError } from '../errors.js';
-import { hasher } from '../hash.js';
+import { hasher, hexDigest } from '../hash.js';
 import { NativePool, libsolvVersion } from '../native.js';
 import type { RepoMetadata, RepoSource, RepoState } from '../types/index.js';
 import { isFileSpec, isGlob } from './specs.js';
@@ -59,7 +59,7 @@ async function loadRepo(native: NativePool, repo: RepoState, cacheDir: string): 
   native.repoSetPriority(solvId, -source.priority, -source.cost);
   const dir = path.join(cacheDir, 'solv');
   const file = path.join(dir, `${solvCacheKey(metadata)}.solv`);
-  if (native.repoAddSolv(solvId, file)) return { ...repo, solvId, fromSolv: true };
+  if ((await verifiedSolv(file)) && native.repoAddSolv(solvId, file)) return { ...repo, solvId, fromSolv: true };
   const primary = metadata.files.primary;
   if (!primary) throw new ResolveError('SOLVE_NO_PRIMARY', `repo ${source.id} (${metadata.url}): repomd.xml lists no primary metadata`);
   try {
@@ -69,11 +69,39 @@ async function loadRepo(native: NativePool, repo: RepoState, cacheDir: string): 
   }
   try {
     await mkdir(dir, { recursive: true });
-    await commitFile(file, async (tmp) => native.repoWrite(solvId, tmp));
+    const digest = await commitFile(file, async (tmp) => {
+      native.repoWrite(solvId, tmp);
+      return hexDigest(await readFile(tmp));
+    });
+    await writeFileAtomic(`${file}.sha256`, `${digest}\n`);
   } catch {
     // The cache is an optimisation: a read-only or full cache dir must not fail a resolve.
   }
   return { ...repo, solvId, fromSolv: false };
+}
+
+/**
+ * Whether the cached `.solv` is there and hashes to the digest written beside it. One
+ * that does not (altered, half-copied, or from before the digest) is discarded: the repo
+ * is loaded from its verified primary instead, and the `.solv` written again.
+ */
+async function verifiedSolv(file: string): Promise<boolean> {
+  let want: string;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    return false;
+  }
+  try {
+    want = (await readFile(`${file}.sha256`, 'utf8')).trim();
+  } catch {
+    want = '';
+  }
+  if (want && hexDigest(bytes) === want) return true;
+  await rm(file, { force: true });
+  await rm(`${file}.sha256`, { force: true });
+  return false;
 }
 
 export async function loadPool(arch: string, repos: RepoState[], cacheDir: string, specs: string[] = []): Promise<SolvPool> {
