@@ -74,6 +74,23 @@ describe('a tampered host cache never yields other content', () => {
     assert.match(offline.r.stderr, /offline, and 1 package never fetched/);
   });
 
+  test('the unread end of an RPM payload (a language left out): still hashed, the RPM discarded and fetched again', () => {
+    // hello-static's payload ends with /usr/share/locale/de/…: with langs ["en"] the layer
+    // stops reading before it, yet the payload digest covers it.
+    const l = workspace({ hello: { packages: ['hello-static'] } }, { options: { langs: ['en'] } });
+    const cache = path.join(l.dir, 'cache');
+    const ref = path.join(l.dir, 'ref');
+    ok(cli(['compose', l.file, '--cache-dir', cache, '-o', ref, '-q'], { cwd: l.dir }));
+    const file = rpmOf(cache, 'hello-static');
+    const original = readFileSync(file);
+    flip(file, original.length - 40);
+    for (const f of readdirSync(path.join(cache, 'layers/index'))) writeFileSync(path.join(cache, 'layers/index', f), 'gone');
+    const out = path.join(l.dir, 'out');
+    ok(cli(['compose', l.file, '--cache-dir', cache, '-o', out, '-q'], { cwd: l.dir }));
+    assertSameFiles(ref, out, 'unread payload end');
+    assert.ok(readFileSync(rpmOf(cache, 'hello-static')).equals(original), 'the cache holds the RPM as the repo serves it again');
+  });
+
   test('repo metadata (primary): detected by its checksum, fetched again', async () => {
     sameAsReference(
       await composeTampered((cache) => {
