@@ -408,3 +408,44 @@ describe('../shared corpus RPMs', { skip: corpusFiles.length ? false : `no ${cor
     assert.ok(checked > 50, `${checked} packages`);
   });
 });
+
+describe('digests checked on every read', () => {
+  const fixture = path.join(root, 'test/fixtures/rpm/rpmcodec-none-1.0-1.noarch.rpm');
+
+  test('a changed main header fails its SHA256HEADER when the package is read', async () => {
+    const file = path.join(tmp(), 'h.rpm');
+    copyFileSync(fixture, file);
+    const { header, payloadOffset } = await readRpm(file);
+    const b = readFileSync(file);
+    const at = payloadOffset - header.headerBlob.length + header.headerBlob.length - 3; // a byte of the header's data store
+    b[at] = b[at]! ^ 0x01;
+    writeFileSync(file, b);
+    await assert.rejects(readRpm(file), (e: unknown) => e instanceof RpmError && e.code === 'RPM_HEADER_DIGEST' && e.place.file === file && /header digest mismatch \(sha256 /.test(e.message));
+  });
+
+  test('a payload read stopped early still checks PAYLOADSHA256 over the bytes it did not read', async () => {
+    // An uncompressed payload: a changed byte of its last member shows nowhere but in the digest.
+    const file = path.join(tmp(), 'p.rpm');
+    copyFileSync(fixture, file);
+    const { header } = await readRpm(file);
+    assert.equal(header.payloadCompressor, 'identity');
+    assert.ok(header.payloadDigest);
+    const b = readFileSync(file);
+    b[b.length - 600] = b[b.length - 600]! ^ 0x01;
+    writeFileSync(file, b);
+    const read = async () => {
+      for await (const entry of payloadEntries(file, header)) {
+        entry.body.resume();
+        break; // the first member only
+      }
+    };
+    await assert.rejects(read(), (e: unknown) => e instanceof RpmError && e.code === 'RPM_PAYLOAD_DIGEST' && e.place.file === file);
+    // Read whole, the same package is refused at its end.
+    await assert.rejects(
+      (async () => {
+        for await (const entry of payloadEntries(file, header)) for await (const _ of entry.body) void _;
+      })(),
+      /payload digest mismatch/,
+    );
+  });
+});
