@@ -53,6 +53,11 @@ export class RepoError extends RpmcomposeError {
   readonly stage = 'repo';
 }
 
+/** A signature is missing, bad, or by a key the repo does not trust; a key cannot be read. */
+export class TrustError extends RpmcomposeError {
+  readonly stage = 'trust';
+}
+
 /** An image cannot be resolved, or a package spec matches nothing. */
 export class ResolveError extends RpmcomposeError {
   readonly stage = 'solve';

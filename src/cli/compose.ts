@@ -53,6 +53,7 @@ export function resultBlock(report: pipeline.ComposeReport): string {
       );
     }
   }
+  if (report.unverified.length) out.push('', `not signature-checked (gpgcheck off): ${report.unverified.join(', ')}`);
   if (report.lock) out.push('', `lock: wrote ${shownPath(report.lock.file)}`);
   return out.join('\n');
 }
@@ -120,6 +121,7 @@ export function register(program: Command, cli: Cli): Command {
           images: report.images,
           refs: report.refs.map((r) => ({ ...r, reference: output.ref(r.name) })),
           ...(report.lock ? { lock: report.lock } : {}),
+          unverified: report.unverified,
         });
       } else cli.io.out(cli.io.quiet ? digestLines(report) : resultBlock(report));
       cli.exit(ExitCode.ok);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic.js';
 import { LockError } from '../errors.js';
+import { cmp } from '../order.js';
 import { nevra } from '../rpm/version.js';
 import type { Compose, ResolvedPackage, Resolution } from '../types/index.js';
 import { storedConfig, storedSpecs, v1ConfigHash } from './config.js';
@@ -130,11 +131,19 @@ export function lockFromResolution(res: Resolution, lockFile: string): Lock {
       ),
     };
   }
+  // The keys each repo's signatures were checked with, for later locked builds.
+  const keys: NonNullable<Lock['keys']> = {};
+  for (const [, states] of Object.entries(res.repos).sort()) {
+    for (const { source, metadata } of states) {
+      if (metadata.keys?.length) keys[source.id] ??= metadata.keys.map(({ fingerprint, armored }) => ({ fingerprint, armored }));
+    }
+  }
   return {
     lockVersion: LOCK_VERSION,
     compose: path.relative(path.dirname(lockFile), compose.file) || path.basename(compose.file),
     repos,
     images,
+    ...(Object.keys(keys).length ? { keys: Object.fromEntries(Object.entries(keys).sort(([a], [b]) => cmp(a, b))) } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { defaultLockPath, diffLocks, lockFromResolution, lockVersionAt, readLock
 import type { ArchPlan } from '../plan/index.js';
 import type { Resolution } from '../types/index.js';
 import { buildImages, imageTrees, planKeys, type ImageReport } from './build.js';
-import { fetchSources } from './fetch.js';
+import { fetchSources, unverifiedRepos } from './fetch.js';
 import { load, type RunOptions } from './load.js';
 import type { Output } from './outputs.js';
 import { withOneRetry } from './recover.js';
@@ -91,6 +91,8 @@ export interface ComposeReport {
   outputs: Output[];
   /** Only a compose of every image and arch writes the lock. */
   lock?: LockWritten;
+  /** Repos (JSON paths) whose packages went in without a signature check (gpgcheck off). */
+  unverified: string[];
 }
 
 export async function compose(file: string, opts: ComposeRunOptions): Promise<ComposeReport> {
@@ -121,7 +123,7 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   const rank = new Map(ctx.images.map((n, i) => [n, i]));
   const images = [...built.images].sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || cmp(a.arch, b.arch));
   const refs = [...built.refs].sort((a, b) => rank.get(a.name)! - rank.get(b.name)!);
-  return { images, refs, plans, outputs: opts.outputs, lock };
+  return { images, refs, plans, outputs: opts.outputs, lock, unverified: unverifiedRepos(res, selection) };
 }
 
 async function writeLockFile(file: string, lock: Lock): Promise<LockWritten> {

@@ -157,8 +157,8 @@ export async function hashFile(path: string, algo: HashType): Promise<string> {
 
 /**
  * Downloads `url` to `final`: streamed to a temp file beside it while hashed, renamed
- * into place only when the digest is `hex`; otherwise RepoError 'REPO_CHECKSUM' with the
- * message `mismatch` gives. On any failure the temp file is removed and nothing else
+ * into place only when the digest is `hex` and `accept` (when given) does not throw;
+ * otherwise RepoError 'REPO_CHECKSUM' with the message `mismatch` gives, or accept's error. On any failure the temp file is removed and nothing else
  * changes. Repo metadata and RPMs both come in this way.
  */
 export async function downloadChecked(
@@ -168,10 +168,13 @@ export async function downloadChecked(
   algo: HashType,
   hex: string,
   mismatch: (got: DownloadResult) => string,
+  accept?: (tmp: string) => Promise<void>,
 ): Promise<DownloadResult> {
   return commitFile(final, async (tmp) => {
     const got = await http.download(url, tmp, algo);
-    if (got.hex !== hex) throw new RepoError('REPO_CHECKSUM', mismatch(got));
+    if (got.hex !== hex) throw new RepoError('REPO_CHECKSUM', mismatch(got), { url: redact(url) });
+    // Any further check (a package's signature) before the file enters the cache.
+    await accept?.(tmp);
     return got;
   });
 }

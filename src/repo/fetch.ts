@@ -2,10 +2,10 @@
 // few requests as possible. An unchanged repo costs one conditional request for
 // repomd.xml (or, with a metalink, the metalink request alone) and nothing else.
 //
-// Not verified yet: repo_gpgcheck (the detached repomd.xml.asc signature). Metadata
-// integrity rests on the repomd.xml checksums, plus the metalink's hashes of
-// repomd.xml when the repo has a metalink; the repomd.xml itself is trusted as
-// served over the connection (use https).
+// Metadata integrity rests on the repomd.xml checksums (every file is hashed on every use),
+// the metalink's hashes of repomd.xml when the repo has a metalink, and, with
+// repo_gpgcheck, repomd.xml's OpenPGP signature (trust.ts), checked before anything it
+// names is used.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -29,6 +29,7 @@ import {
   type RepomdState,
 } from './cache.js';
 import { clientForSource, redact, type HttpClient, type Validators } from './http.js';
+import { checkRepomd, repoKeys } from './trust.js';
 import {
   asBase,
   looksLikeMetalink,
@@ -288,6 +289,8 @@ async function offlineRepo(
         `run once without --offline to fetch it`,
     );
   }
+  const ring = await repoKeys(src, dir, undefined);
+  if (src.repo_gpgcheck) await checkRepomd(src, cached.xml, hexDigest(cached.xml), cached.state.baseurl, dir, ring!, undefined);
   const repomd = await parseCachedRepomd(cached);
   const files: RepoMetadata['files'] = {};
   for (const [type, rec] of wanted(repomd, types, cached.repomdPath)) {
@@ -309,6 +312,7 @@ async function offlineRepo(
     repomdChecksum: cached.state.repomdChecksum,
     files,
     fromCache: true,
+    ...(ring ? { keys: ring.keys.map((k) => ({ fingerprint: k.fingerprint, armored: k.armored })) } : {}),
   };
 }
 
@@ -370,6 +374,9 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
   } else {
     rev = await fetchRepomd(src, mirrors, http, cached, log);
   }
+  // Before anything repomd.xml names is used.
+  const ring = await repoKeys(src, dir, http);
+  if (src.repo_gpgcheck) await checkRepomd(src, rev.xml, rev.sha256, rev.base, dir, ring!, http);
 
   // Data files: reuse what the cache has (keyed by checksum), download the rest.
   const files: RepoMetadata['files'] = {};
@@ -433,6 +440,7 @@ export async function fetchRepo(src: RepoSource, opts: FetchOptions): Promise<Re
     repomdChecksum: state.repomdChecksum,
     files,
     fromCache: rev.unchanged && missing.length === 0,
+    ...(ring ? { keys: ring.keys.map((k) => ({ fingerprint: k.fingerprint, armored: k.armored })) } : {}),
   };
 }
 

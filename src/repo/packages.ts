@@ -15,7 +15,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { RepoSource } from '../types/index.js';
-import { RepoError } from '../errors.js';
+import { RepoError, RpmcomposeError } from '../errors.js';
 import { hasher, hashType, type HashType } from '../hash.js';
 import { mapLimit } from '../limit.js';
 import { downloadChecked, hashFile } from './cache.js';
@@ -46,6 +46,8 @@ export interface FetchPackagesOptions {
   concurrency?: number;
   /** Re-hash packages found in the cache instead of trusting their size; a mismatch is fetched again. */
   verifyCached?: boolean;
+  /** A check a downloaded package must pass before it enters the cache (its signature); its error is the download's. */
+  accept?: (pkg: PackageRef, file: string) => Promise<void>;
   log?: (line: string) => void;
   /** After each package is available: packages done (cached ones included), their total, bytes downloaded so far. */
   progress?: (done: number, total: number, bytes: number) => void;
@@ -197,7 +199,7 @@ export async function fetchPackages(
     concurrency,
     async (w) => {
       const repo = repos.get(w.pkg.repo)!;
-      const size = await downloadPackage(w, repo, clientFor(repo), log);
+      const size = await downloadPackage(w, repo, clientFor(repo), log, opts.accept);
       bytes += size; // not `bytes += await …`: that reads `bytes` before the await
       result.set(w.pkg.checksum, w.path);
       opts.progress?.(result.size, total, bytes);
@@ -213,7 +215,13 @@ export async function fetchPackages(
  * when every URL failed, and then the error says what each one did. Returns the bytes
  * downloaded.
  */
-async function downloadPackage(w: Wanted, repo: PackageRepo, http: HttpClient, log: (line: string) => void): Promise<number> {
+async function downloadPackage(
+  w: Wanted,
+  repo: PackageRepo,
+  http: HttpClient,
+  log: (line: string) => void,
+  accept?: (pkg: PackageRef, file: string) => Promise<void>,
+): Promise<number> {
   const { pkg, algo, hex } = w;
   const urls = packageUrls(pkg, repo);
   const prefix = `package ${pkg.name} (${repo.path})`;
@@ -229,9 +237,12 @@ async function downloadPackage(w: Wanted, repo: PackageRepo, http: HttpClient, l
         (got) =>
           `${redact(url)}: checksum mismatch: expected ${algo}:${hex}, got ${algo}:${got.hex} ` +
           `(${got.size} bytes, primary says ${pkg.size})`,
+        accept && ((tmp) => accept(pkg, tmp)),
       );
       return got.size;
     } catch (err) {
+      // The bytes primary vouches for fail a check of their own (a signature): no mirror serves others.
+      if (err instanceof RpmcomposeError && !(err instanceof RepoError)) throw err;
       errors.push(err instanceof RepoError ? err : new RepoError('REPO_CACHE', `cannot store it in the cache: ${(err as Error).message}`, { cause: err }));
       if (url !== urls.at(-1)) log(`${prefix}: ${errors.at(-1)!.message}; trying the next base URL`);
     }

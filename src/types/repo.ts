@@ -20,4 +20,13 @@ export interface RepoMetadata {
   files: Partial<Record<MetadataType, MetadataFile>>;
   /** True when nothing but (at most) a conditional request for repomd.xml was made. */
   fromCache: boolean;
+  /** The keys its packages (gpgcheck) and repomd.xml (repo_gpgcheck) are checked against; absent when neither is on. */
+  keys?: RepoKey[];
+}
+
+/** One OpenPGP public key a repo trusts. */
+export interface RepoKey {
+  /** Lowercase hex. */
+  fingerprint: string;
+  armored: string;
 }
