@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { RepoSource } from '../types/index.js';
 import { formatBytes } from '../bytes.js';
-import { RepoError } from '../errors.js';
+import { RepoError, RpmcomposeError } from '../errors.js';
 import { hexDigest } from '../hash.js';
 import { mapLimit } from '../limit.js';
 import {
@@ -154,7 +154,9 @@ function asRepoError(err: unknown): RepoError {
 }
 
 /** A repo's failure, its message and place naming the compose's entry for it (`$.repos.<id>`). */
-function namingRepo(src: RepoSource, err: unknown): RepoError {
+function namingRepo(src: RepoSource, err: unknown): RpmcomposeError {
+  // Another stage's error (a signature) already says which repo.
+  if (err instanceof RpmcomposeError && !(err instanceof RepoError)) return err;
   const e = asRepoError(err);
   if (e.place.path) return e;
   const file = src.origin !== src.path ? src.origin : undefined;

@@ -77,6 +77,11 @@ export async function checkRepomd(
     }
   }
   if (!asc) throw new TrustError('TRUST_UNSIGNED', `${src.path}: repo_gpgcheck is on, and no repomd.xml.asc was ever fetched (offline)`, { path: src.path });
-  await verifyDetached(xml, asc, ring, `${src.path}: repomd.xml`);
+  try {
+    await verifyDetached(xml, asc, ring, `${src.path}: repomd.xml`);
+  } catch (err) {
+    if (err instanceof TrustError) throw new TrustError(err.code, err.message, { cause: err, path: src.path });
+    throw err;
+  }
   await writeCacheFile(kept, asc);
 }

@@ -13,6 +13,7 @@ import { hasher } from '../hash.js';
 import { S_IFLNK, S_IFMT, S_IFREG } from '../mode.js';
 import { decompressor } from './decompress.js';
 import { readRpm } from './package.js';
+import { nevra } from './version.js';
 import { FileFlag, type PayloadEntry, type RpmHeaderInfo } from './types.js';
 
 const NEWC_HEADER = 110;
@@ -217,7 +218,7 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
             },
             (err: unknown) => {
               b.busy = null;
-              this.destroy(payloadError(file, err));
+              this.destroy(payloadError(file, header, err));
             },
           );
         },
@@ -235,7 +236,7 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
     ended = true;
   } catch (err) {
     ended = true;
-    throw payloadError(file, err);
+    throw payloadError(file, header, err);
   } finally {
     raw.destroy();
     dec.destroy();
@@ -249,13 +250,15 @@ export async function* payloadEntries(file: string, header: RpmHeaderInfo): Asyn
 
 function checkPayloadDigest(file: string, header: RpmHeaderInfo, got: string): void {
   if (got !== header.payloadDigest) {
-    throw new RpmError('RPM_PAYLOAD_DIGEST', `${file}: payload digest mismatch (sha256 ${got}, header says ${header.payloadDigest})`, { file });
+    throw new RpmError('RPM_PAYLOAD_DIGEST', `${nevra(header)} (${file}): payload digest mismatch (sha256 ${got}, header says ${header.payloadDigest})`, { file });
   }
 }
 
-function payloadError(file: string, err: unknown): RpmError {
+/** A payload error naming the package and its file. */
+function payloadError(file: string, header: RpmHeaderInfo, err: unknown): RpmError {
   if (err instanceof RpmError) return err;
-  if (err instanceof Truncated) return new RpmError('RPM_PAYLOAD', `${file}: payload truncated (the cpio archive ends early)`, { file });
+  const where = `${nevra(header)} (${file})`;
+  if (err instanceof Truncated) return new RpmError('RPM_PAYLOAD', `${where}: payload truncated (the cpio archive ends early)`, { file });
   const message = err instanceof Error ? err.message : String(err);
-  return new RpmError('RPM_PAYLOAD', `${file}: bad payload: ${message}`, { cause: err, file });
+  return new RpmError('RPM_PAYLOAD', `${where}: bad payload: ${message}`, { cause: err, file });
 }
