@@ -64,7 +64,7 @@ export const repoObjectSchema = z
       enabled: bool('enabled').default(true),
       gpgkey: oneOrMany('a key URL', 'a key URL or a list of key URLs').default([]),
       gpgcheck: bool('gpgcheck').optional().describe('Check package signatures; default: true when gpgkey is set.'),
-      repo_gpgcheck: bool('repo_gpgcheck').default(false),
+      repo_gpgcheck: bool('repo_gpgcheck').default(false).describe("Check repomd.xml's detached signature (repodata/repomd.xml.asc) with the gpgkey list before using it."),
       priority: z.int(err('a whole number (lower wins)')).default(99),
       cost: z.int(err('a whole number (lower wins)')).default(1000),
       includepkgs: dnfList('a package name or glob', 'a list of package names or globs').default([]),
