@@ -182,6 +182,16 @@ describe('signature packets in the wild', () => {
     assert.deepEqual([ed.version, ed.pubkeyAlgo, ed.hashAlgo, ed.issuerFingerprint], [4, 22, 10, 'a07bf1b826eef739cc2a1b09a33536a8162e0f6a']);
   });
 
+  test('a package passes when any of its signatures by a trusted key verifies', async () => {
+    const rsa = (await readRpm(path.join(signed, 'Packages/signed-rsa-1.0-1.noarch.rpm'))).header;
+    const other = (await readRpm(path.join(signed, 'Packages/signed-other-1.0-1.noarch.rpm'))).header;
+    const both = await Keyring.parse(['rpmcompose-test-rsa', 'rpmcompose-test-other'].map((n) => ({ where: n, bytes: readFileSync(path.join(fixtures, 'keys', `${n}.asc`)) })));
+    // The other key's signature (of another header: bad here) first, then the good one.
+    const packets = [other.signatures![0]!, rsa.signatures![0]!];
+    assert.equal(await verifySigned(rsa.headerBlob, packets, both, 'signed-rsa'), RSA);
+    await assert.rejects(verifySigned(rsa.headerBlob, [other.signatures![0]!], both, 'signed-rsa'), /signed-rsa: bad signature by key EBEDCCD655BECC56/);
+  });
+
   test('the corpus\u2019s v3, v4 and v6 RPMs parse and, without their keys, fail as "unknown key", not as a crash', { skip: files.length ? false : `no ${corpusRpms}` }, async () => {
     const ring = await Keyring.parse([{ where: 'test', bytes: readFileSync(path.join(fixtures, 'keys/rpmcompose-test-rsa.asc')) }]);
     let checked = 0;
