@@ -242,6 +242,7 @@ Napi::Value PoolWrap::Describe(const Napi::CallbackInfo& info) {
     o.Set("size", (double)solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0));
     o.Set("installsize", (double)solvable_lookup_num(s, SOLVABLE_INSTALLSIZE, 0));
     o.Set("buildtime", (double)solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0));
+    o.Set("headerend", (double)solvable_lookup_num(s, SOLVABLE_HEADEREND, 0));
     o.Set("sourcerpm", StrOrNull(env, solvable_lookup_sourcepkg(s)));
     o.Set("license", StrOrNull(env, solvable_lookup_str(s, SOLVABLE_LICENSE)));
     o.Set("summary", StrOrNull(env, solvable_lookup_str(s, SOLVABLE_SUMMARY)));

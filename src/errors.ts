@@ -96,6 +96,11 @@ export class LayerError extends RpmcomposeError {
   readonly stage = 'layer';
 }
 
+/** An image's rpm database cannot be written: a header rpm would not store, macros that name no usable %_dbpath. */
+export class RpmdbError extends RpmcomposeError {
+  readonly stage = 'rpmdb';
+}
+
 /** The output (OCI layout, archive, registry) cannot be written. */
 export class OciError extends RpmcomposeError {
   readonly stage = 'oci';

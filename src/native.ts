@@ -17,6 +17,8 @@ export interface NativeSolvable {
   size: number;
   installsize: number;
   buildtime: number;
+  /** Where the main header ends in the package file (primary's rpm:header-range), 0 when unknown. */
+  headerend: number;
   sourcerpm: string | null;
   license: string | null;
   summary: string | null;

@@ -35,10 +35,12 @@ describe('rpmcompose compose', () => {
     assert.ok(config.config.Env.includes('LANG=C.UTF-8'));
     assert.ok(config.config.Env.some((e: string) => e.startsWith('PATH=')));
     assert.equal(config.created, '2024-01-01T00:00:00Z', 'created = the newest package build time');
-    // Two layers: the base hello shares with edge, then hello's own; history says what each holds.
-    assert.equal(config.history.length, 2);
+    // Three layers: the base hello shares with edge, hello's own, then its rpm database on
+    // top; history says what each holds.
+    assert.equal(config.history.length, 3);
     assert.match(config.history[0].comment, /filesystem-3\.18-1\.x86_64 setup-2\.14\.5-1\.noarch/);
     assert.match(config.history[1].comment, /hello-static-1\.0-1\.x86_64/);
+    assert.equal(config.history[2].comment, 'rpm database: 3 packages in /usr/lib/sysimage/rpm/rpmdb.sqlite');
     assert.match(r.stderr, /scriptlets not run.*edgecases/);
     // A whole compose updates the lock: nothing to rebuild afterwards.
     assert.ok(existsSync(path.join(w.dir, 'compose.lock.json')));

@@ -48,7 +48,7 @@ describe('loadCompose: a valid file', () => {
     assert.equal(c.releasever, '41'); // number coerced to string
     assert.deepEqual(c.arch, ['x86_64', 'aarch64']);
     assert.deepEqual(c.vars, { stream: '9-stream' });
-    assert.deepEqual(c.options, { weakDeps: false, docs: true, langs: ['en'], maxLayers: 24 });
+    assert.deepEqual(c.options, { weakDeps: false, docs: true, langs: ['en'], maxLayers: 24, rpmdb: true });
     assert.deepEqual(c.modules, ['nodejs:20']);
 
     assert.deepEqual(Object.keys(c.images).sort(), ['2048', 'tools-x86', 'web']);
@@ -63,8 +63,10 @@ describe('loadCompose: a valid file', () => {
       labels: { 'org.opencontainers.image.title': 'web' },
       user: 'nginx',
       workdir: '/srv',
+      options: { weakDeps: false, docs: true, langs: ['en'], maxLayers: 24, rpmdb: true },
     });
     assert.deepEqual(c.images['tools-x86']!.arch, ['x86_64']);
+    // An image's own options are merged over the compose's, key by key.
     assert.deepEqual(c.images['2048'], {
       name: '2048',
       packages: ['bash'],
@@ -73,6 +75,7 @@ describe('loadCompose: a valid file', () => {
       env: {},
       expose: [],
       labels: {},
+      options: { weakDeps: false, docs: false, langs: ['en'], maxLayers: 6, rpmdb: false },
     });
   });
 
@@ -124,7 +127,7 @@ describe('loadCompose: a valid file', () => {
   test('minimal file: arch defaults to the host arch, everything else to defaults', async () => {
     const c = await loadCompose(fx('minimal.json'), NO_VARS);
     assert.deepEqual(c.arch, [hostArch()]);
-    assert.deepEqual(c.options, { weakDeps: true, docs: true, langs: [], maxLayers: 24 });
+    assert.deepEqual(c.options, { weakDeps: true, docs: true, langs: [], maxLayers: 24, rpmdb: true });
     assert.deepEqual(c.modules, []);
     assert.deepEqual(c.vars, {});
     assert.deepEqual(c.images.base!.arch, [hostArch()]);
@@ -189,6 +192,8 @@ describe('loadCompose: errors name the file and the JSON path', () => {
       ['$.images.web.expose[1]', /expected a port number from 1 to 65535, got "70000"/],
       ['$.images.web.workdir', /expected an absolute path, got "srv"/],
       ['$.images.web.env.A', /expected a string value, got number 1/],
+      ['$.images.web.options.rpmDB', /unknown key \(did you mean "rpmdb"\?\)/],
+      ['$.images.web.options.docs', /expected true or false \(docs\), got string/],
       ['$.images.Web', /expected an image name of lowercase letters .*, got "Web"/],
       ['$.images.empty.packages', /expected a non-empty list of package specs, got an empty list/],
       ['$.images.nopkgs.packages', /expected a non-empty list of package specs, but it is missing/],

@@ -277,8 +277,54 @@ export function walk(dir: string, base = ''): string[] {
   });
 }
 
-/** The image holds what dnf installs of the same packages, file for file, and nothing more. */
-export function assertSameAsDnf(rootfs: string, dnfRoot: string): void {
+/** Where rpm finds the database in an unpacked image: the file behind /usr/lib/sysimage/rpm and /var/lib/rpm (undefined when neither leads to one). */
+export function imageRpmdb(rootfs: string): string | undefined {
+  for (const dir of ['/usr/lib/sysimage/rpm', '/var/lib/rpm']) {
+    const f = path.join(rootfs, dir, 'rpmdb.sqlite');
+    if (existsSync(f)) return realpathSync(f);
+  }
+  return undefined;
+}
+
+/** The database dnf wrote for an install (Debian's rpm puts it at ~/.rpmdb in the root). */
+export function dnfRpmdb(dnfRoot: string): string {
+  return path.join(dnfRoot, 'root/.rpmdb/rpmdb.sqlite');
+}
+
+interface RpmdbDump {
+  header: { write_version: number; read_version: number; page_size: number };
+  schema: string[];
+  packages: { hnum: number; name: string; blob: string }[];
+  tables: Record<string, [string, number, number][]>;
+}
+
+/** An rpm database as scripts/rpmdb-dump.py reads it (install times zeroed unless `times`). */
+export function dumpRpmdb(db: string, times = false): RpmdbDump {
+  return JSON.parse(run('/usr/bin/python3', [path.join(root, 'scripts/rpmdb-dump.py'), db, ...(times ? [] : ['--no-times'])]));
+}
+
+/**
+ * The image's rpm database holds what dnf's install of the same packages recorded:
+ * every header byte for byte (install times aside), in the same install order, and the
+ * same rows in every index table.
+ */
+export function assertSameRpmdb(rootfs: string, dnfRoot: string): void {
+  const mine = imageRpmdb(rootfs);
+  assert.ok(mine, `${rootfs}: no rpm database at /usr/lib/sysimage/rpm or /var/lib/rpm`);
+  const a = dumpRpmdb(mine);
+  const b = dumpRpmdb(dnfRpmdb(dnfRoot));
+  assert.deepEqual(a.packages.map((p) => p.name), b.packages.map((p) => p.name), 'install order (rpm -qa)');
+  for (const [i, p] of a.packages.entries()) assert.equal(p.blob, b.packages[i]!.blob, `${p.name}: the stored header differs from dnf's`);
+  assert.deepEqual(Object.keys(a.tables), Object.keys(b.tables), 'index tables');
+  for (const t of Object.keys(b.tables)) assert.deepEqual(a.tables[t], b.tables[t], `index table ${t}`);
+  assert.deepEqual([a.header.write_version, a.header.read_version], [1, 1], 'a rollback-journal database (no WAL)');
+}
+
+/**
+ * The image holds what dnf installs of the same packages, file for file, and nothing
+ * more, but its rpm database (compared with dnf's unless `rpmdb` is false, when the image must have none).
+ */
+export function assertSameAsDnf(rootfs: string, dnfRoot: string, opts: { rpmdb?: boolean } = {}): void {
   const owned = run('rpm', ['--root', dnfRoot, '-qal']).split('\n').filter((p) => p.startsWith('/') && p !== '/');
   assert.ok(owned.length > 0);
   assert.deepEqual(manifest(rootfs, owned), manifest(dnfRoot, owned));
@@ -291,10 +337,15 @@ export function assertSameAsDnf(rootfs: string, dnfRoot: string): void {
   };
   const ownedSet = new Set([...owned, ...owned.map(landed)]);
   const onDisk = (p: string) => existsSync(path.join(dnfRoot, p));
+  const db = imageRpmdb(rootfs);
+  if (opts.rpmdb === false) assert.equal(db, undefined, 'an image with rpmdb off has no rpm database');
+  else assertSameRpmdb(rootfs, dnfRoot);
+  // The database, and the links that lead to it or its directory.
+  const isDb = (p: string) => !!db && [db, path.dirname(db)].includes(realpathSync(path.join(rootfs, p)));
   for (const p of walk(rootfs)) {
     // Parents no package owns are created as rpm would; anything else must be owned and installed.
     if (ownedSet.has(p)) assert.ok(onDisk(p), `${p} is in the image but dnf did not install it`);
-    else assert.ok(manifest(rootfs, [p])[p] && (manifest(rootfs, [p])[p] as { type: string }).type === 'dir', `${p} belongs to no package`);
+    else assert.ok(isDb(p) || (manifest(rootfs, [p])[p] && (manifest(rootfs, [p])[p] as { type: string }).type === 'dir'), `${p} belongs to no package`);
   }
 }
 

@@ -89,19 +89,27 @@ describe('layer entries', () => {
     assert.equal(plan.entries[0]!.mtime, 50, 'added parents take the generated-files mtime');
   });
 
-  test('docs and languages: left out, and so is a directory they leave empty', () => {
+  test('docs and languages: left out as rpm does, and so is a directory they leave empty', () => {
     const files = [
       file('/usr/share/doc/a', { mode: 0o40755 }),
       file('/usr/share/doc/a/README', { flags: FileFlag.doc }),
       file('/usr/share/licenses/a/COPYING', { flags: FileFlag.license }),
+      file('/usr/share/licenses/a/COPYING.de', { flags: FileFlag.license, lang: 'de' }),
       file('/usr/share/locale/de/a.mo', { lang: 'de' }),
+      file('/usr/share/locale/en/a.mo', { lang: 'en' }),
       file('/usr/share/locale/en_GB/a.mo', { lang: 'en_GB' }),
+      file('/usr/share/locale/multi/a.mo', { lang: 'fr|en' }),
     ];
-    const plan = layerEntries([pkg('a', files)], { ...opts, docs: false, langs: ['en'] });
+    // rpm's %_install_langs: a wanted language keeps the files tagged with a prefix of it.
+    const plan = layerEntries([pkg('a', files)], { ...opts, docs: false, langs: ['en_US'] });
     const paths = plan.entries.map((e) => e.path);
     assert.ok(!paths.includes('/usr/share/doc/a') && !paths.includes('/usr/share/doc/a/README'));
-    assert.ok(paths.includes('/usr/share/licenses/a/COPYING'));
-    assert.ok(paths.includes('/usr/share/locale/en_GB/a.mo') && !paths.includes('/usr/share/locale/de/a.mo'));
+    assert.ok(paths.includes('/usr/share/licenses/a/COPYING') && paths.includes('/usr/share/licenses/a/COPYING.de'), 'a %license file is never left out');
+    assert.ok(paths.includes('/usr/share/locale/en/a.mo') && paths.includes('/usr/share/locale/multi/a.mo'));
+    assert.ok(!paths.includes('/usr/share/locale/en_GB/a.mo') && !paths.includes('/usr/share/locale/de/a.mo'));
+    // What rpm's FILESTATES records: 2 (not installed) for each file left out, 0 for the rest.
+    assert.deepEqual([...plan.states[0]!], [2, 2, 0, 0, 2, 0, 2, 0]);
+    assert.ok(layerEntries([pkg('a', files)], { ...opts, langs: ['all'] }).entries.some((e) => e.path === '/usr/share/locale/de/a.mo'), '"all" keeps every language');
   });
 
   test('hard-link sets go last, the content member first, then links to it', () => {

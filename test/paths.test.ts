@@ -29,7 +29,10 @@ describe('resolution contexts', () => {
   // "flat" has no usrmerge filesystem: libc-fixture's /lib64 files stay in /lib64 there.
   const resolution = (): Resolution =>
     ({
-      compose: { options: { maxLayers: 24 } },
+      compose: {
+        options: { maxLayers: 24 },
+        images: Object.fromEntries(['merged', 'again', 'flat'].map((n) => [n, { options: { weakDeps: true, docs: true, langs: [], maxLayers: 24, rpmdb: false } }])),
+      },
       repos: {},
       images: {
         merged: { x86_64: { packages: ['filesystem', 'setup', 'libc-fixture'].map(pkg), edges: [], problems: [] } },
@@ -43,7 +46,7 @@ describe('resolution contexts', () => {
     const selection = selectArches(res);
     const trees = imageTrees(res, selection, sources);
     assert.deepEqual(trees.get('x86_64')!.get('merged')!.pathsOf(sources.get('sha256:libc-fixture')!.header)!.context, ['/lib64 -> /usr/lib64']);
-    const [plan] = planResolution(res, selection, planKeys(trees, sources));
+    const [plan] = planResolution(res, selection, planKeys(res, trees, sources));
     const holding = plan!.layers.filter((l) => l.packages.some((k) => k.startsWith('sha256:libc-fixture')));
     assert.deepEqual(holding.map((l) => l.images), [['again', 'merged'], ['flat']], 'shared where the files land alike, apart where not');
     assert.notEqual(holding[0]!.packages[0], holding[1]!.packages[0]);
@@ -54,12 +57,12 @@ describe('resolution contexts', () => {
   test('a layer whose images lay its files down differently is refused, naming the package', async () => {
     const res = resolution();
     const trees = imageTrees(res, selectArches(res), sources);
-    const builder = new LayerBuilder(await LayerCache.open(tmp()), { docs: true, langs: [], compression: 'gzip' });
+    const builder = new LayerBuilder(await LayerCache.open(tmp()), { compression: 'gzip' });
     try {
       const facts = new Map();
       for (const name of ['merged', 'flat']) {
         const src = res.images[name]!.x86_64!.packages.map((p) => sources.get(p.checksum)!);
-        facts.set(name, await builder.imageFacts(name, 'x86_64', src, trees.get('x86_64')!.get(name)!));
+        facts.set(name, await builder.imageFacts(name, 'x86_64', src, { docs: true, langs: [], rpmdb: false }, trees.get('x86_64')!.get(name)!));
       }
       const libc = sources.get('sha256:libc-fixture')!;
       await assert.rejects(

@@ -3,7 +3,7 @@
 
 import type { z } from 'zod';
 import type { JsonPath } from './json.js';
-import { composeSchema, imageSchema, optionsSchema, repoObjectSchema } from './schema.js';
+import { composeSchema, imageOptionsSchema, imageSchema, optionsSchema, repoObjectSchema } from './schema.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -73,6 +73,7 @@ function allowedKeys(path: JsonPath): string[] {
   if (p.length === 0) return Object.keys(composeSchema.shape);
   if (p.length === 1 && p[0] === 'options') return Object.keys(optionsSchema.shape);
   if (p.length === 2 && p[0] === 'images') return Object.keys(imageSchema.shape);
+  if (p.length === 3 && p[0] === 'images' && p[2] === 'options') return Object.keys(imageOptionsSchema.shape);
   if (p.length === 2 && p[0] === 'repos') return Object.keys(repoObjectSchema.shape);
   return [];
 }

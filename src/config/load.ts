@@ -9,7 +9,7 @@ import { describeIssues, type Problem } from './issues.js';
 import { formatPath, JsonSyntaxError, parseJson, type JsonPath, type ParsedJson } from './json.js';
 import { DEFAULT_REPOSDIR, readRepoDirs, type RepoFileEntry } from './repofile.js';
 import { composeSchema, type ComposeFile, type ImageFile, type RepoObject } from './schema.js';
-import type { Compose, ImageDef, RepoSource } from '../types/index.js';
+import type { Compose, ComposeOptions, ImageDef, RepoSource } from '../types/index.js';
 import { archVars, hostArch, readVarsDir, substitute } from './vars.js';
 
 export interface LoadOptions {
@@ -65,7 +65,7 @@ export async function loadCompose(file: string, opts: LoadOptions = {}): Promise
 
   const templates = await repoTemplates(cf, parsed, shown, baseDir, reposdir);
   const images: Record<string, ImageDef> = {};
-  for (const name of orderedKeys(cf.images, ['images'], parsed)) images[name] = imageDef(name, cf.images[name]!, arch);
+  for (const name of orderedKeys(cf.images, ['images'], parsed)) images[name] = imageDef(name, cf.images[name]!, arch, cf.options);
 
   const cache = new Map<string, RepoSource[]>();
   const compose: Compose = {
@@ -163,7 +163,9 @@ function orderedKeys(obj: object, at: JsonPath, parsed: ParsedJson): string[] {
   });
 }
 
-function imageDef(name: string, img: ImageFile, composeArch: string[]): ImageDef {
+function imageDef(name: string, img: ImageFile, composeArch: string[], options: ComposeOptions): ImageDef {
+  const own = Object.fromEntries(Object.entries(img.options ?? {}).filter(([, v]) => v !== undefined));
+  const merged = { ...options, ...own };
   const def: ImageDef = {
     name,
     packages: [...img.packages],
@@ -172,6 +174,7 @@ function imageDef(name: string, img: ImageFile, composeArch: string[]): ImageDef
     env: { ...img.env },
     expose: dedupe(img.expose),
     labels: { ...img.labels },
+    options: { ...merged, langs: [...merged.langs] },
   };
   if (img.entrypoint) def.entrypoint = [...img.entrypoint];
   if (img.cmd) def.cmd = [...img.cmd];

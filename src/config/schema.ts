@@ -113,6 +113,45 @@ const portSpec = z
   // OCI `ExposedPorts` keys: always `port/proto`.
   .transform((s) => (s.includes('/') ? s : `${s}/tcp`));
 
+/** Each option without its default: an image's `options` gives only what it changes. */
+const optionFields = {
+  weakDeps: bool('weakDeps').describe('Install weak dependencies (Recommends/Supplements).'),
+  docs: bool('docs').describe('Keep documentation files (%doc).'),
+  langs: z
+    .array(
+      z
+        .string(err('a language code such as "en" or "pt_BR"'))
+        .regex(/^[A-Za-z][A-Za-z0-9@._-]*$/, err('a language code such as "en" or "pt_BR"')),
+      err('a list of language codes'),
+    )
+    .describe('Locales to keep; empty keeps all.'),
+  maxLayers: z
+    .int(err('a whole number from 2 to 120'))
+    .min(2, err('a whole number from 2 to 120'))
+    .max(120, err('a whole number from 2 to 120'))
+    .describe('Layer budget per image, every layer counted (the rpm database layer too).'),
+  rpmdb: bool('rpmdb').describe("Write an rpm database (rpmdb.sqlite) in the image's top layer, so rpm -qa and scanners see its packages."),
+};
+
+export const optionsSchema = z.strictObject(
+  {
+    weakDeps: optionFields.weakDeps.default(true),
+    docs: optionFields.docs.default(true),
+    langs: optionFields.langs.default([]),
+    maxLayers: optionFields.maxLayers.default(24),
+    rpmdb: optionFields.rpmdb.default(true),
+  },
+  err('an options object'),
+);
+
+/** An image's own options: merged over the compose's, key by key. */
+export const imageOptionsSchema = z.strictObject(
+  Object.fromEntries(Object.entries(optionFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof optionFields]: z.ZodOptional<(typeof optionFields)[K]>;
+  },
+  err("an options object (the compose's options this image changes)"),
+);
+
 export const imageSchema = z.strictObject(
   {
     packages: nonEmptyList(nonEmptyString('a package spec'), 'a non-empty list of package specs').describe(
@@ -138,31 +177,11 @@ export const imageSchema = z.strictObject(
       .string(err('an absolute path'))
       .regex(/^\//, err('an absolute path'))
       .optional(),
+    options: imageOptionsSchema
+      .optional()
+      .describe("Options for this image only, merged over the compose's options."),
   },
   err('an image definition object'),
-);
-
-export const optionsSchema = z.strictObject(
-  {
-    weakDeps: bool('weakDeps').default(true).describe('Install weak dependencies (Recommends/Supplements).'),
-    docs: bool('docs').default(true).describe('Keep documentation files (%doc).'),
-    langs: z
-      .array(
-        z
-          .string(err('a language code such as "en" or "pt_BR"'))
-          .regex(/^[A-Za-z][A-Za-z0-9@._-]*$/, err('a language code such as "en" or "pt_BR"')),
-        err('a list of language codes'),
-      )
-      .default([])
-      .describe('Locales to keep; empty keeps all.'),
-    maxLayers: z
-      .int(err('a whole number from 2 to 120'))
-      .min(2, err('a whole number from 2 to 120'))
-      .max(120, err('a whole number from 2 to 120'))
-      .default(24)
-      .describe('Layer budget per image, every layer counted.'),
-  },
-  err('an options object'),
 );
 
 /** The options a compose gets for every key it leaves out. */

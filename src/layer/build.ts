@@ -3,21 +3,25 @@
 // check over the whole set); per planned layer, the layer itself, from the host cache when
 // it was built before, else built in a worker thread.
 import { LayerError } from '../errors.js';
+import { canonicalJson } from '../json.js';
 import { mapLimit } from '../limit.js';
 import { cmp } from '../order.js';
 import type { Compression, Layer } from '../oci/index.js';
 import { nevra } from '../rpm/version.js';
-import { layerKey, type LayerCache } from './cache.js';
+import { buildRpmdb, dbPath, isMacroFile, SQLITE_VERSION } from '../rpmdb/index.js';
+import { hexDigest } from '../hash.js';
+import { compressDbLayer, dbLayout, dbTar } from './rpmdb.js';
+import { compressorVersion, layerKey, type LayerCache } from './cache.js';
 import { layerEntries } from './entries.js';
-import { AccountReader, type IdMap } from './owners.js';
+import { imageIds, PackagedFiles, type IdMap } from './owners.js';
 import { ImageTree } from './paths.js';
 import { LAYER_WORKERS, LayerPool } from './pool.js';
 import type { LayerSource } from './stream.js';
 
+/** Bump when the same database and layout turn into other layer bytes. */
+const DB_LAYER_FORMAT = 1;
+
 export interface LayerOptions {
-  docs: boolean;
-  /** Empty: every language. */
-  langs: string[];
   compression: Compression;
   level?: number;
   /** An owner missing from an image's passwd/group is an error rather than root with a warning. */
@@ -27,13 +31,26 @@ export interface LayerOptions {
   log?: (line: string) => void;
 }
 
+/** What rpm leaves out of an image's packages: %doc files, other languages. */
+export interface ContentOptions {
+  docs: boolean;
+  /** Empty: every language. */
+  langs: string[];
+}
+
 /** What every layer of one image must agree on. */
 export interface ImageFacts {
+  /** The image's docs and langs: a layer it shares is built with them. */
+  content: ContentOptions;
   ids: IdMap;
   /** Where its packages' files land (usrmerge and other directory symlinks resolved). */
   tree: ImageTree;
   /** Directories some package of the image owns, in whichever layer, at their paths in the image. */
   ownedDirs: Set<string>;
+  /** Per package (in the order given), each file's install state, as rpm's FILESTATES records it. */
+  states: Uint8Array[];
+  /** The image's rpm macro files (header path → text), when it gets an rpm database. */
+  macros?: Map<string, string>;
 }
 
 /** One layer as the planner gave it: package keys (checksums) and the images holding it. */
@@ -49,7 +66,7 @@ export interface BuiltLayer {
 }
 
 export class LayerBuilder {
-  private readonly accounts = new AccountReader();
+  private readonly files = new PackagedFiles();
   private pool: LayerPool | undefined;
 
   constructor(
@@ -61,17 +78,28 @@ export class LayerBuilder {
    * Ids from the image's own passwd/group, where its files land, the directories it owns,
    * and rpm's file-conflict check over the whole set.
    */
-  async imageFacts(name: string, arch: string, sources: LayerSource[], tree = ImageTree.of(sources.map((s) => s.header))): Promise<ImageFacts> {
-    const ids = await this.accounts.idMap(sources);
+  async imageFacts(
+    name: string,
+    arch: string,
+    sources: LayerSource[],
+    content: ContentOptions & { rpmdb: boolean },
+    tree = ImageTree.of(sources.map((s) => s.header)),
+  ): Promise<ImageFacts> {
+    const ids = await imageIds(this.files, sources);
     // Layers alone would not see a conflict between packages in two of them.
-    layerEntries(
+    const whole = layerEntries(
       sources.map((s) => s.header),
-      { docs: this.opts.docs, langs: this.opts.langs, ids, mtime: 0, arch, tree },
+      { docs: content.docs, langs: content.langs, ids, mtime: 0, arch, tree },
     );
     if (ids.unknown().length && this.opts.strictOwners) {
       throw new LayerError('LAYER_OWNERS', `${name} (${arch}): owners not in the image's /etc/passwd or /etc/group: ${ids.unknown().join(', ')}`);
     }
-    return { ids, tree, ownedDirs: tree.ownedDirs() };
+    const facts: ImageFacts = { content: { docs: content.docs, langs: content.langs }, ids, tree, ownedDirs: tree.ownedDirs(), states: whole.states };
+    if (content.rpmdb) {
+      const got = await this.files.read(sources, (p) => isMacroFile(p, arch), `macros ${arch}`);
+      facts.macros = new Map([...got].map(([p, b]) => [p, b.toString('utf8')]));
+    }
+    return facts;
   }
 
   /** Every layer of one arch, largest first (the biggest is the critical path: it must not start last). */
@@ -90,13 +118,17 @@ export class LayerBuilder {
   async layer(req: LayerRequest, arch: string, sources: LayerSource[], facts: Map<string, ImageFacts>): Promise<BuiltLayer> {
     // A directory some image of this layer owns elsewhere is left to the layer that holds it.
     const imageDirs = new Set(req.images.flatMap((i) => [...facts.get(i)!.ownedDirs]));
-    const { ids, tree } = facts.get(req.images[0]!)!;
+    const { ids, tree, content: wanted } = facts.get(req.images[0]!)!;
     const mtime = this.opts.sourceDateEpoch ?? Math.max(0, ...sources.map((s) => s.header.buildtime));
     const content = layerEntries(
       sources.map((s) => s.header),
-      { docs: this.opts.docs, langs: this.opts.langs, ids, mtime, arch, tree, imageDirs },
+      { docs: wanted.docs, langs: wanted.langs, ids, mtime, arch, tree, imageDirs },
     );
     for (const other of req.images.slice(1)) {
+      // The planner keys packages by the images' docs and langs too: images that share a layer agree.
+      if (canonicalJson(facts.get(other)!.content) !== canonicalJson(wanted)) {
+        throw new LayerError('LAYER_SHARED_CONTENT', `images ${req.images[0]} and ${other} share a layer but differ in docs or langs`);
+      }
       // The planner keys packages by where their files land: images that share a layer agree.
       const t = facts.get(other)!.tree;
       const context = (x: ImageTree, s: LayerSource) => x.pathsOf(s.header)?.context.join('\n');
@@ -123,14 +155,60 @@ export class LayerBuilder {
     // Workers start only when some layer must be built.
     this.pool ??= new LayerPool();
     const layer = await this.pool.build({
-      // The header blob is for an rpmdb, not for the layer: not worth copying to a worker.
-      sources: sources.map((x) => ({ file: x.file, header: { ...x.header, headerBlob: Buffer.alloc(0) } })),
+      // The header blobs are for the rpm database, not for the layer: not worth copying to a worker.
+      sources: sources.map((x) => ({ file: x.file, header: { ...x.header, headerBlob: Buffer.alloc(0), signatureBlob: undefined } })),
       content,
       storeRoot: this.cache.store.root,
       compression: this.opts.compression,
       level: this.opts.level,
       history: `rpm packages: ${sources.map((s) => nevra(s.header)).join(' ')}`,
     });
+    await this.cache.put(key, layer);
+    return { layer, cached: false };
+  }
+
+  /**
+   * The image's top layer: its rpm database (src/rpmdb) at its %_dbpath, from the host
+   * cache when built before. `sources` and `facts` as for imageFacts; `installTime`: the
+   * image's SOURCE_DATE_EPOCH or creation time (INSTALLTID, and every mtime here).
+   */
+  async databaseLayer(name: string, arch: string, sources: LayerSource[], facts: ImageFacts, installTime: number): Promise<BuiltLayer> {
+    const what = `${name} (${arch})`;
+    const { path } = dbPath(facts.macros ?? new Map(), arch, what);
+    const layout = dbLayout(facts.tree, path, installTime);
+    // dnf adds packages to rpm's transaction by NEVRA; rpm orders them from there.
+    const added = sources.map((s, i) => ({ s, states: facts.states[i]!, nevra: nevra(s.header) })).sort((a, b) => cmp(a.nevra, b.nevra));
+    const key = hexDigest(
+      canonicalJson({
+        format: DB_LAYER_FORMAT,
+        sqlite: SQLITE_VERSION,
+        arch,
+        installTime,
+        layout,
+        // Each package's headers: the signature header's bytes, and the main header's
+        // digest (checked against it on every read; hashed here when it has none).
+        packages: added.map(({ s, states }) => [
+          hexDigest(s.header.signatureBlob ?? Buffer.alloc(0)),
+          s.header.headerDigest || hexDigest(s.header.headerBlob),
+          Buffer.from(states).toString('base64'),
+        ]),
+        compression: this.opts.compression,
+        level: this.opts.level ?? null,
+        compressor: compressorVersion(this.opts.compression),
+      }),
+    );
+    const hit = await this.cache.get(key);
+    if (hit) return { layer: hit, cached: true };
+    this.opts.log?.(`writing the rpm database of ${what} (${sources.length} packages)`);
+    const db = await buildRpmdb(
+      added.map(({ s, states, nevra: n }) => {
+        if (!s.header.signatureBlob) throw new LayerError('LAYER_INTERNAL', `${n}: its signature header was not read`);
+        return { main: s.header.headerBlob, sig: s.header.signatureBlob, fileStates: states, nevra: n };
+      }),
+      arch,
+      installTime,
+    );
+    const layer = await compressDbLayer(dbTar(layout, db.bytes), this.cache.store, this.opts.compression, this.opts.level, `rpm database: ${sources.length} packages in ${layout.file}`);
     await this.cache.put(key, layer);
     return { layer, cached: false };
   }

@@ -34,7 +34,7 @@ export interface LayerKeyInput {
  * zlib (Node's bundled one) or libzstd, and a cache that outlived an upgrade must not
  * hand out blobs a cold build would not write.
  */
-function compressorVersion(compression: Compression): string {
+export function compressorVersion(compression: Compression): string {
   return compression === 'gzip' ? `zlib ${process.versions.zlib}` : `zstd ${codecVersions.zstd}`;
 }
 

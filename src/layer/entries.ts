@@ -52,11 +52,52 @@ export interface LayerEntries {
   entries: Entry[];
   /** Per package (index as given), the file indexes whose bytes the writer takes from its payload. */
   content: Set<number>[];
+  /**
+   * Per package, each file's InstallState (what rpm's FILESTATES records): meaningful for
+   * the whole image's set, where multilib losers are known.
+   */
+  states: Uint8Array[];
 }
 
+/**
+ * rpm's %_install_langs test (transaction.c skipInstallFiles): a file tagged with
+ * languages (`de`, or several as `de|fr`) is installed when some wanted language begins
+ * with one of them, so `de_DE` keeps `de` files and `de` does not keep `de_DE` ones.
+ */
 function langKept(file: RpmFile, langs: string[]): boolean {
-  if (!file.lang || langs.length === 0) return true;
-  return langs.some((l) => l === 'all' || file.lang === l || file.lang.startsWith(`${l}_`) || file.lang.startsWith(`${l}@`));
+  if (!file.lang || langs.length === 0 || langs.includes('all')) return true;
+  const tagged = file.lang.split('|').filter(Boolean);
+  return langs.some((l) => tagged.some((t) => l.startsWith(t)));
+}
+
+/** What rpm's install does with one file of a package (RPMFILE_STATE_*, as FILESTATES keeps it). */
+export const InstallState = { normal: 0, notInstalled: 2, wrongColor: 4 } as const;
+
+/**
+ * The files rpm leaves out of a package (transaction.c skipInstallFiles): %doc files when
+ * docs are off and files of other languages (never a %license file), then each directory
+ * the package lists that this left empty, deepest first. `paths`: the files' paths in the image.
+ */
+export function skippedFiles(h: RpmHeaderInfo, paths: string[], opts: { docs: boolean; langs: string[] }): Set<number> {
+  const wanted = (f: RpmFile) => !!(f.flags & FileFlag.license) || ((opts.docs || !(f.flags & FileFlag.doc)) && langKept(f, opts.langs));
+  const skipped = new Set<number>();
+  h.files.forEach((f, fx) => {
+    if (!wanted(f)) skipped.add(fx);
+  });
+  if (skipped.size === 0) return skipped;
+  const children = new Map<string, number[]>();
+  paths.forEach((p, fx) => {
+    const parent = p.slice(0, p.lastIndexOf('/'));
+    const list = children.get(parent);
+    if (list) list.push(fx);
+    else children.set(parent, [fx]);
+  });
+  const dirs = h.files.flatMap((f, fx) => ((f.mode & S_IFMT) === S_IFDIR ? [fx] : [])).sort((a, b) => paths[b]!.length - paths[a]!.length);
+  for (const d of dirs) {
+    const kids = children.get(paths[d]!) ?? [];
+    if (kids.length > 0 && kids.every((c) => skipped.has(c))) skipped.add(d);
+  }
+  return skipped;
 }
 
 interface Candidate {
@@ -85,6 +126,7 @@ const S_ISGID = 0o2000;
 export function layerEntries(pkgs: RpmHeaderInfo[], opts: EntryOptions): LayerEntries {
   const tree = opts.tree ?? ImageTree.of(pkgs);
   const chosen = new Map<string, Candidate>();
+  const states = pkgs.map((h) => new Uint8Array(h.files.length));
   pkgs.forEach((h, pkg) => {
     const paths = tree.pathsOf(h)?.paths;
     if (!paths) throw new LayerError('LAYER_INTERNAL', `${nevra(h)} is not one of the image's packages`);
@@ -98,22 +140,9 @@ export function layerEntries(pkgs: RpmHeaderInfo[], opts: EntryOptions): LayerEn
       if (list) list.push(fx);
       else sets.set(key, [fx]);
     });
-    const wanted = (f: RpmFile) => (opts.docs || !(f.flags & FileFlag.doc)) && langKept(f, opts.langs);
-    // As rpm does: a directory whose files were all left out (docs, languages) goes too.
-    const emptied = new Set<string>();
-    const children = new Map<string, number[]>();
-    paths.forEach((p, fx) => {
-      const parent = p.slice(0, p.lastIndexOf('/'));
-      const list = children.get(parent);
-      if (list) list.push(fx);
-      else children.set(parent, [fx]);
-    });
-    const dirs = h.files.flatMap((f, fx) => ((f.mode & S_IFMT) === S_IFDIR ? [fx] : [])).sort((a, b) => paths[b]!.length - paths[a]!.length);
-    for (const d of dirs) {
-      const kids = children.get(paths[d]!) ?? [];
-      if (kids.length > 0 && !kids.some((c) => wanted(h.files[c]!) && !emptied.has(paths[c]!))) emptied.add(paths[d]!);
-    }
-    const keep = (fx: number) => !(h.files[fx]!.flags & FileFlag.ghost) && wanted(h.files[fx]!) && !emptied.has(paths[fx]!);
+    const skipped = skippedFiles(h, paths, opts);
+    for (const fx of skipped) states[pkg]![fx] = InstallState.notInstalled;
+    const keep = (fx: number) => !(h.files[fx]!.flags & FileFlag.ghost) && !skipped.has(fx);
     h.files.forEach((f, fx) => {
       const path = paths[fx]!;
       // Where the image has a symlink, a package's directory is that symlink's (usrmerge).
@@ -132,8 +161,11 @@ export function layerEntries(pkgs: RpmHeaderInfo[], opts: EntryOptions): LayerEn
       if (identical(prev.file, f)) return;
       const prevArch = pkgs[prev.pkg]!.arch;
       if (prevArch !== h.arch && prevArch !== 'noarch' && h.arch !== 'noarch') {
-        // rpm's multilib rule: the file of the preferred (the image's own) arch wins.
-        if (h.arch === opts.arch) chosen.set(path, cand);
+        // rpm's multilib rule: the file of the preferred (the image's own) arch wins; the
+        // other package keeps it as "wrong color".
+        const loser = h.arch === opts.arch ? prev : cand;
+        states[loser.pkg]![loser.fx] = InstallState.wrongColor;
+        if (loser === prev) chosen.set(path, cand);
         return;
       }
       const spelled = (c: Candidate) => (c.file.path === c.path ? '' : ` (as ${c.file.path})`);
@@ -199,7 +231,7 @@ export function layerEntries(pkgs: RpmHeaderInfo[], opts: EntryOptions): LayerEn
   free.sort((a, b) => cmpUtf8(a.path, b.path));
   const fx = (e: Entry) => (e.kind === 'file' ? e.fx : 0);
   for (const list of files) list.sort((a, b) => fx(a) - fx(b));
-  return { entries: [...merge([free, ...files]), ...placeHardlinks(linkedSets)], content };
+  return { entries: [...merge([free, ...files]), ...placeHardlinks(linkedSets)], content, states };
 }
 
 /**

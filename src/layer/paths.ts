@@ -14,7 +14,7 @@
 import { LayerError } from '../errors.js';
 import { isDir, isSymlink } from '../mode.js';
 import { cmp } from '../order.js';
-import type { RpmHeaderInfo } from '../rpm/types.js';
+import { FileFlag, type RpmHeaderInfo } from '../rpm/types.js';
 import { nevra } from '../rpm/version.js';
 
 /**
@@ -51,6 +51,13 @@ export interface PackagePaths {
   context: string[];
 }
 
+/** `/a/b/c` → `/a/b`, `/a` (not `/`). */
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let d = path.slice(0, path.lastIndexOf('/')); d; d = d.slice(0, d.lastIndexOf('/'))) out.push(d);
+  return out;
+}
+
 /** Too many symlinks in a row: rpm (and the kernel) give up at 40. */
 const MAX_LINKS = 40;
 
@@ -59,6 +66,8 @@ export class ImageTree {
   private readonly byHeader = new Map<RpmHeaderInfo, PackagePaths>();
   /** Directories the image's packages own, at their paths in the image → the owner's user name. */
   private readonly dirs = new Map<string, string>();
+  /** What the packages put at each path of the image (ghosts, never on disk, left out). */
+  private readonly kinds = new Map<string, 'dir' | 'symlink' | 'other'>();
 
   private constructor() {}
 
@@ -127,6 +136,7 @@ export class ImageTree {
         }
         resolved.push({ path, via, h, fx });
         if (isDir(f.mode) && !t.links.has(path)) t.dirs.set(path, f.user);
+        if (!(f.flags & FileFlag.ghost) && !t.kinds.has(path)) t.kinds.set(path, t.links.has(path) ? 'symlink' : isDir(f.mode) ? 'dir' : 'other');
         return path;
       });
       t.byHeader.set(h, { paths, context: [] });
@@ -156,6 +166,27 @@ export class ImageTree {
   ownedDirs(): Set<string> {
     return new Set(this.dirs.keys());
   }
+
+  /**
+   * Where `path` (absolute) leads in the image, every symlink on the way followed (a
+   * target above / stays at /); LayerError for a loop.
+   */
+  resolve(path: string): string {
+    return this.walk(canonicalPath(path, true)!, true, [], 0);
+  }
+
+  /**
+   * What is at `path` (a resolved path) once the image's packages are installed: a
+   * directory (listed, or the parent of something), a symlink, another file, or nothing.
+   */
+  kindAt(path: string): 'dir' | 'symlink' | 'other' | undefined {
+    if (path === '/') return 'dir';
+    const kind = this.kinds.get(path);
+    if (kind) return kind;
+    this.parents ??= new Set([...this.kinds.keys()].flatMap((p) => ancestors(p)));
+    return this.parents.has(path) ? 'dir' : undefined;
+  }
+  private parents: Set<string> | undefined;
 
   /**
    * `path` with every parent component (and the last one too when `followLast`) resolved

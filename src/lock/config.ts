@@ -4,7 +4,7 @@
 import { DEFAULT_OPTIONS } from '../config/index.js';
 import { hexDigest } from '../hash.js';
 import { canonicalJson } from '../json.js';
-import type { ComposeOptions, ImageDef } from '../types/index.js';
+import type { ImageDef } from '../types/index.js';
 
 /** What the solver is asked for. */
 export interface StoredSpecs {
@@ -32,8 +32,9 @@ export function storedSpecs(image: ImageDef): StoredSpecs {
   return image.exclude.length ? { packages: image.packages, exclude: image.exclude } : { packages: image.packages };
 }
 
-export function storedConfig(image: ImageDef, options: ComposeOptions, modules: string[]): StoredConfig {
-  const { name: _name, packages: _packages, exclude: _exclude, ...rest } = image;
+/** The image's options are what it is built with: the compose's with its own merged over them. */
+export function storedConfig(image: ImageDef, modules: string[]): StoredConfig {
+  const { name: _name, packages: _packages, exclude: _exclude, options, ...rest } = image;
   return JSON.parse(
     canonicalJson(
       withoutDefaults({
@@ -75,9 +76,9 @@ export function changedKeys(before: { specs: StoredSpecs; config: StoredConfig }
  * compose file gave it, the options, the module streams). Reading a v1 lock, the current
  * compose's hash tells whether the configuration changed since. Only the fields v1 knew.
  */
-export function v1ConfigHash(image: ImageDef, options: ComposeOptions, modules: string[]): string {
+export function v1ConfigHash(image: ImageDef, modules: string[]): string {
   const { name, packages, exclude, arch, entrypoint, cmd, env, expose, labels, user, workdir } = image;
-  const { weakDeps, docs, langs, maxLayers } = options;
+  const { weakDeps, docs, langs, maxLayers } = image.options;
   const v1 = {
     image: { name, packages, exclude, arch, entrypoint, cmd, env, expose, labels, user, workdir },
     options: { weakDeps, docs, langs, maxLayers },

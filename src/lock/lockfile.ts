@@ -123,7 +123,7 @@ export function lockFromResolution(res: Resolution, lockFile: string): Lock {
     const image = compose.images[name]!;
     images[name] = {
       specs: storedSpecs(image),
-      config: storedConfig(image, compose.options, compose.modules),
+      config: storedConfig(image, compose.modules),
       arches: Object.fromEntries(
         Object.entries(arches)
           .sort()
@@ -156,9 +156,9 @@ export function migrateV1(v1: LockV1, compose: Compose | undefined): Lock {
   const images: Lock['images'] = {};
   for (const [name, img] of Object.entries(v1.images)) {
     const now = compose?.images[name];
-    const same = now && v1ConfigHash(now, compose.options, compose.modules) === img.config;
+    const same = now && v1ConfigHash(now, compose.modules) === img.config;
     images[name] = {
-      ...(same ? { specs: storedSpecs(now), config: storedConfig(now, compose.options, compose.modules) } : {}),
+      ...(same ? { specs: storedSpecs(now), config: storedConfig(now, compose.modules) } : {}),
       arches: Object.fromEntries(Object.entries(img.arches).map(([arch, a]) => [arch, { packages: keyPackages(a.packages) }])),
     };
   }

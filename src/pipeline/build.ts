@@ -1,16 +1,17 @@
 // The build step: per arch, every planned layer (src/layer: from the host cache or built
 // in workers), then each image's config and manifest, and one image index per image with
 // several arches, all in the layer cache's blob store.
-import { hexDigest } from '../hash.js';
 import { ImageTree, LayerBuilder, LayerCache, type BuiltLayer, type ImageFacts, type LayerOptions, type LayerSource } from '../layer/index.js';
 import { writeImage, writeIndex, type BlobStore, type ContainerConfig, type Descriptor, type Ref } from '../oci/index.js';
 import type { ArchPlan } from '../plan/index.js';
 import { nevra } from '../rpm/version.js';
 import type { ImageDef, Resolution } from '../types/index.js';
 import type { Loaded } from './load.js';
-import type { ArchSelection, PlanKey } from './resolve.js';
+import { checksumOf, planKey, type ArchSelection, type PlanKey } from './resolve.js';
 
 export interface LayerReport {
+  /** What it holds: packages' files, or the image's rpm database. */
+  kind: 'packages' | 'rpmdb';
   digest: string;
   diffId: string;
   size: number;
@@ -54,7 +55,7 @@ export function containerConfig(image: ImageDef): ContainerConfig {
   };
 }
 
-export type BuildOptions = Omit<LayerOptions, 'docs' | 'langs' | 'log'>;
+export type BuildOptions = Omit<LayerOptions, 'log'>;
 
 /** arch → image → where its packages' files land. */
 export type ImageTrees = Map<string, Map<string, ImageTree>>;
@@ -69,16 +70,10 @@ export function imageTrees(res: Resolution, selection: ArchSelection[], sourceOf
   );
 }
 
-/** Plan keys: the checksum, and where the package's files land when a directory symlink moves them. */
-export function planKeys(trees: ImageTrees, sourceOf: Map<string, LayerSource>): PlanKey {
-  return (arch, image, pkg) => {
-    const context = trees.get(arch)!.get(image)!.pathsOf(sourceOf.get(pkg.checksum)!.header)!.context;
-    return context.length ? `${pkg.checksum}${KEY_CONTEXT}${hexDigest(context.join('\n')).slice(0, 16)}` : pkg.checksum;
-  };
+/** Plan keys: the checksum, the image's docs and langs, and where the package's files land when a directory symlink moves them. */
+export function planKeys(res: Resolution, trees: ImageTrees, sourceOf: Map<string, LayerSource>): PlanKey {
+  return (arch, image, pkg) => planKey(pkg.checksum, res.compose.images[image]!, trees.get(arch)!.get(image)!.pathsOf(sourceOf.get(pkg.checksum)!.header)!.context);
 }
-
-/** Between a plan key's checksum and its context hash; in no checksum. */
-const KEY_CONTEXT = '#';
 
 export async function buildImages(
   ctx: Loaded,
@@ -88,19 +83,25 @@ export async function buildImages(
   trees: ImageTrees,
   opts: BuildOptions,
 ): Promise<Built> {
-  const sources = (keys: string[]) => keys.map((k) => sourceOf.get(k.split(KEY_CONTEXT)[0]!)!);
-  const { docs, langs } = res.compose.options;
-  const builder = new LayerBuilder(await LayerCache.open(ctx.cacheDir), { ...opts, docs, langs, log: ctx.log });
+  const sources = (keys: string[]) => keys.map((k) => sourceOf.get(checksumOf(k))!);
+  const builder = new LayerBuilder(await LayerCache.open(ctx.cacheDir), { ...opts, log: ctx.log });
   const images: ImageReport[] = [];
   try {
     for (const plan of plans) {
       const names = Object.keys(plan.images);
-      const keysOf = (name: string) => res.images[name]![plan.arch]!.packages.map((p) => p.checksum);
+      const srcOf = (name: string) => sources(res.images[name]![plan.arch]!.packages.map((p) => p.checksum));
       const facts = new Map<string, ImageFacts>();
-      for (const name of names) facts.set(name, await builder.imageFacts(name, plan.arch, sources(keysOf(name)), trees.get(plan.arch)!.get(name)!));
+      for (const name of names) {
+        const { docs, langs, rpmdb } = res.compose.images[name]!.options;
+        facts.set(name, await builder.imageFacts(name, plan.arch, srcOf(name), { docs, langs, rpmdb }, trees.get(plan.arch)!.get(name)!));
+      }
       const built = await builder.layers(plan.layers, plan.arch, sources, facts);
       for (const name of names) {
-        images.push(await writeArchImage(builder.cache.store, res, plan, name, sources(keysOf(name)), built, facts.get(name)!, opts));
+        const src = srcOf(name);
+        const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
+        // The image's own top layer: what rpm would have recorded installing its packages.
+        const top = res.compose.images[name]!.options.rpmdb ? await builder.databaseLayer(name, plan.arch, src, facts.get(name)!, created) : undefined;
+        images.push(await writeArchImage(builder.cache.store, res, plan, name, src, built, facts.get(name)!, top, created));
       }
     }
   } finally {
@@ -124,24 +125,27 @@ async function writeArchImage(
   src: LayerSource[],
   built: Map<string, BuiltLayer>,
   facts: ImageFacts,
-  opts: BuildOptions,
+  top: BuiltLayer | undefined,
+  created: number,
 ): Promise<ImageReport> {
   const byId = new Map(plan.layers.map((l) => [l.id, l]));
-  const stack = plan.images[name]!.map((id) => ({ planned: byId.get(id)!, ...built.get(id)! }));
-  const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
-  const written = await writeImage(store, { arch: plan.arch, config: containerConfig(res.compose.images[name]!), created, layers: stack.map((s) => s.layer) });
+  const layers: (BuiltLayer & { report: Pick<LayerReport, 'kind' | 'packages' | 'images'> })[] = plan.images[name]!.map((id) => {
+    const planned = byId.get(id)!;
+    return { ...built.get(id)!, report: { kind: 'packages', packages: planned.packages.length, images: planned.images } };
+  });
+  if (top) layers.push({ ...top, report: { kind: 'rpmdb', packages: src.length, images: [name] } });
+  const written = await writeImage(store, { arch: plan.arch, config: containerConfig(res.compose.images[name]!), created, layers: layers.map((s) => s.layer) });
   const fig = plan.figures.images[name]!;
   return {
     name,
     arch: plan.arch,
     manifest: written.manifest,
-    layers: stack.map((s) => ({
+    layers: layers.map((s) => ({
+      ...s.report,
       digest: s.layer.descriptor.digest,
       diffId: s.layer.diffId,
       size: s.layer.descriptor.size,
       uncompressedSize: s.layer.uncompressedSize,
-      packages: s.planned.packages.length,
-      images: s.planned.images,
       cached: s.cached,
     })),
     packages: src.length,

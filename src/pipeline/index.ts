@@ -110,7 +110,7 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
     const sources = await fetchSources(ctx, res, selection);
     // Where every file lands decides which images can share a package's layer: plan after.
     const trees = imageTrees(res, selection, sources);
-    const plans = planResolution(res, selection, planKeys(trees, sources));
+    const plans = planResolution(res, selection, planKeys(res, trees, sources));
     const built = await buildImages(ctx, res, plans, sources, trees, { compression, level, strictOwners, sourceDateEpoch });
     // The outputs change last: a failure above leaves them as they were.
     for (const out of opts.outputs) await out.write(built.store, built.refs);

@@ -1,11 +1,13 @@
 // Resolving a compose: every arch's repos fetched once (src/repo), every image solved on
 // its arches (src/solve); and the layer plan of a resolution (src/plan).
 import { UnresolvableError, type Unresolved } from '../errors.js';
+import { hexDigest } from '../hash.js';
 import { planLayers, type ArchPlan, type PlanImage, type PlanPackage } from '../plan/index.js';
 import { fetchRepos } from '../repo/index.js';
 import { nevra } from '../rpm/version.js';
 import { createSolver } from '../solve/index.js';
-import type { RepoState, ResolvedPackage, Resolution } from '../types/index.js';
+import { estimateRpmdbSize } from '../rpmdb/index.js';
+import type { ImageDef, RepoState, ResolvedPackage, Resolution } from '../types/index.js';
 import type { Loaded } from './load.js';
 
 /**
@@ -47,7 +49,7 @@ async function resolveCompose(ctx: Loaded): Promise<Resolution> {
     });
     for (const image of wanted) {
       ctx.log(`resolving ${image.name} (${arch})`);
-      result[image.name]![arch] = solver.resolve({ packages: image.packages, exclude: image.exclude, weakDeps: compose.options.weakDeps });
+      result[image.name]![arch] = solver.resolve({ packages: image.packages, exclude: image.exclude, weakDeps: image.options.weakDeps });
     }
   }
   return { compose, repos, images: result };
@@ -83,24 +85,45 @@ export function selectArches(res: Resolution, arch?: string): ArchSelection[] {
 }
 
 /**
- * How the planner tells packages apart: by checksum, plus, when the package's files go
- * through directory symlinks, where they land in that image (two images whose symlinks
- * differ cannot share its layer). Default: the checksum alone (nothing downloaded yet).
+ * How the planner tells packages apart: by checksum, plus whatever else shapes the
+ * package's layer in that image (planKey). Default: the image's docs and langs only
+ * (nothing downloaded yet).
  */
 export type PlanKey = (arch: string, image: string, pkg: ResolvedPackage) => string;
 
-/** The layer DAG of every selected arch: packages sized by installed bytes. */
-export function planResolution(res: Resolution, selection = selectArches(res), keyOf: PlanKey = (_a, _i, p) => p.checksum): ArchPlan[] {
+/** Between a plan key's checksum and the hash of what else shapes its layer; in no checksum. */
+const KEY_SHAPE = '#';
+
+/**
+ * A package's plan key in one image: its checksum, then, when its layer there depends on
+ * more (the image's docs and langs, the directory symlinks its files go through), a hash
+ * of that. Images can share a package's layer only when its keys are equal.
+ */
+export function planKey(checksum: string, image: ImageDef, context: string[] = []): string {
+  const { docs, langs } = image.options;
+  const shape = [...context, ...(docs ? [] : ['docs: off']), ...(langs.length ? [`langs: ${langs.join(',')}`] : [])];
+  return shape.length ? `${checksum}${KEY_SHAPE}${hexDigest(shape.join('\n')).slice(0, 16)}` : checksum;
+}
+
+/** The package checksum a plan key names. */
+export function checksumOf(key: string): string {
+  return key.split(KEY_SHAPE)[0]!;
+}
+
+/** The layer DAG of every selected arch: packages sized by installed bytes, each image's rpm database on top. */
+export function planResolution(res: Resolution, selection = selectArches(res), keyOf: PlanKey = (_a, i, p) => planKey(p.checksum, res.compose.images[i]!)): ArchPlan[] {
   return selection.map(({ arch, images: names }) => {
     const packages = new Map<string, PlanPackage>();
     const images: PlanImage[] = [];
     for (const name of names) {
-      const keys = res.images[name]![arch]!.packages.map((p) => {
+      const resolved = res.images[name]![arch]!.packages;
+      const keys = resolved.map((p) => {
         const key = keyOf(arch, name, p);
         packages.set(key, { key, name: p.name, nevra: nevra(p), size: p.installsize, changed: p.buildtime });
         return key;
       });
-      images.push({ name, packages: keys });
+      const { maxLayers, rpmdb } = res.compose.images[name]!.options;
+      images.push({ name, packages: keys, maxLayers, ...(rpmdb ? { top: { layers: 1, bytes: estimateRpmdbSize(resolved) } } : {}) });
     }
     return planLayers({ arch, images, packages, maxLayers: res.compose.options.maxLayers });
   });

@@ -34,8 +34,14 @@ function median(xs: number[]): number {
 }
 
 export function planLayers(input: PlanInput): ArchPlan {
-  if (!Number.isInteger(input.maxLayers) || input.maxLayers < 1 || input.maxLayers > MAX_LAYERS_LIMIT) {
-    throw new RangeError(`maxLayers must be 1..${MAX_LAYERS_LIMIT}, got ${input.maxLayers}`);
+  const top = new Map(input.images.map((i) => [i.name, i.top ?? { layers: 0, bytes: 0 }]));
+  /** Layers the planner may give an image: its budget less its top layers. */
+  const budget = new Map(input.images.map((i) => [i.name, (i.maxLayers ?? input.maxLayers) - top.get(i.name)!.layers]));
+  for (const [name, b] of budget) {
+    const max = b + top.get(name)!.layers;
+    if (!Number.isInteger(max) || b < 1 || max > MAX_LAYERS_LIMIT) {
+      throw new RangeError(`${name}: maxLayers must be ${1 + top.get(name)!.layers}..${MAX_LAYERS_LIMIT}, got ${max}`);
+    }
   }
   const size = (k: string) => input.packages.get(k)?.size ?? 0;
   const names = input.images.map((i) => i.name).sort(cmp);
@@ -79,7 +85,7 @@ export function planLayers(input: PlanInput): ArchPlan {
     for (const g of gs) for (const i of g.images) count.set(i, count.get(i)! + 1);
     // The image furthest over budget gives up its cheapest shared layer.
     const over = names
-      .filter((n) => count.get(n)! > input.maxLayers)
+      .filter((n) => count.get(n)! > budget.get(n)!)
       .sort((a, b) => count.get(b)! - count.get(a)! || cmp(a, b))[0];
     if (!over) break;
     const cheapest = gs
@@ -111,7 +117,7 @@ export function planLayers(input: PlanInput): ArchPlan {
   for (const g of final) {
     if (g.images.length !== 1) continue;
     const image = g.images[0]!;
-    let free = input.maxLayers - used.get(image)!;
+    let free = budget.get(image)! - used.get(image)!;
     const pkgName = (k: string) => input.packages.get(k)?.name ?? k;
     const big = g.packages
       .filter((k) => size(k) >= SPLIT_MIN_BYTES)
@@ -152,24 +158,28 @@ export function planLayers(input: PlanInput): ArchPlan {
   }
   const perImage: Record<string, ImageFigures> = {};
   for (const img of input.images) {
-    const repull = [...new Set(img.packages)].map((k) => layerOf.get(img.name)?.get(k)?.bytes ?? 0);
+    const t = top.get(img.name)!;
+    // An update of any package rewrites the image's top layers too.
+    const repull = [...new Set(img.packages)].map((k) => (layerOf.get(img.name)?.get(k)?.bytes ?? 0) + t.bytes);
     perImage[img.name] = {
-      layers: images[img.name]!.length,
-      bytes: [...new Set(img.packages)].reduce((s, k) => s + size(k), 0),
+      layers: images[img.name]!.length + t.layers,
+      bytes: [...new Set(img.packages)].reduce((s, k) => s + size(k), 0) + t.bytes,
       repullWorst: Math.max(0, ...repull),
       repullMedian: median(repull),
     };
   }
   const unique = new Set(input.images.flatMap((i) => i.packages));
+  // Each image's top layers are its own: stored once per image, in every layout.
+  const tops = [...top.values()].reduce((s, t) => s + t.bytes, 0);
   return {
     arch: input.arch,
     layers: layers.map(({ changed: _, ...l }) => l),
     images,
     traded,
     figures: {
-      storedBytes: layers.reduce((s, l) => s + l.bytes, 0),
+      storedBytes: layers.reduce((s, l) => s + l.bytes, 0) + tops,
       sumOfImages: Object.values(perImage).reduce((s, f) => s + f.bytes, 0),
-      floor: [...unique].reduce((s, k) => s + size(k), 0),
+      floor: [...unique].reduce((s, k) => s + size(k), 0) + tops,
       images: perImage,
     },
   };

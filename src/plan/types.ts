@@ -20,13 +20,20 @@ export interface PlanImage {
   name: string;
   /** Package keys of the image's resolved set. */
   packages: string[];
+  /** This image's layer budget, its top layers counted; default: the input's. */
+  maxLayers?: number;
+  /**
+   * Layers written above the planned ones (the rpm database), with their estimated bytes:
+   * they take from the budget, and every update of any package re-pulls them.
+   */
+  top?: { layers: number; bytes: number };
 }
 
 export interface PlanInput {
   arch: string;
   images: PlanImage[];
   packages: Map<string, PlanPackage>;
-  /** Per image, every layer counted. */
+  /** Per image unless the image gives its own, every layer counted. */
   maxLayers: number;
 }
 

@@ -14,6 +14,16 @@ export interface HeaderEntry {
 
 export type TagValue = number[] | string[] | string | Buffer;
 
+/** Bytes per element of the fixed-size types (BIN: one per count). */
+export const TYPE_SIZE: Partial<Record<number, number>> = {
+  [TagType.CHAR]: 1,
+  [TagType.INT8]: 1,
+  [TagType.INT16]: 2,
+  [TagType.INT32]: 4,
+  [TagType.INT64]: 8,
+  [TagType.BIN]: 1,
+};
+
 /** Thrown for malformed header bytes; package.ts turns it into an RpmError naming the file. */
 export class HeaderFormatError extends Error {}
 
@@ -55,6 +65,50 @@ export class RpmHeader {
 
   has(tag: number): boolean {
     return this.entries.has(tag);
+  }
+
+  /** The entries in index order (a tag given twice: both). */
+  index(): HeaderEntry[] {
+    const { indexCount } = headerSize(this.blob);
+    const out: HeaderEntry[] = [];
+    for (let i = 0; i < indexCount; i++) {
+      const at = 16 + i * 16;
+      out.push({ tag: this.blob.readUInt32BE(at), type: this.blob.readUInt32BE(at + 4), offset: this.blob.readInt32BE(at + 8), count: this.blob.readUInt32BE(at + 12) });
+    }
+    return out;
+  }
+
+  /** The data store: what index offsets count from. */
+  get store(): Buffer {
+    return this.data;
+  }
+
+  /** A tag's value as stored (big-endian numbers, NUL-terminated strings), with its type and count. */
+  raw(tag: number): { type: number; count: number; bytes: Buffer } | undefined {
+    const e = this.entries.get(tag);
+    if (!e) return undefined;
+    const d = this.data;
+    let end: number;
+    switch (e.type) {
+      case TagType.NULL:
+        end = e.offset;
+        break;
+      case TagType.STRING:
+      case TagType.STRING_ARRAY:
+      case TagType.I18NSTRING: {
+        end = e.offset;
+        for (let i = 0; i < (e.type === TagType.STRING ? 1 : e.count); i++) {
+          const nul = d.indexOf(0, end);
+          if (nul < 0) throw new HeaderFormatError(`tag ${tag}: unterminated string`);
+          end = nul + 1;
+        }
+        break;
+      }
+      default:
+        end = e.offset + e.count * TYPE_SIZE[e.type]!;
+    }
+    if (end > d.length) throw new HeaderFormatError(`tag ${tag}: data runs past the data store`);
+    return { type: e.type, count: e.count, bytes: d.subarray(e.offset, end) };
   }
 
   /** The decoded value: numbers for INT*, string for STRING, string[] for arrays, Buffer for BIN. */

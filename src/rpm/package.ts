@@ -89,9 +89,9 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
     const sig = await headerAt(LEAD_SIZE, 'signature header');
     const mainOffset = LEAD_SIZE + sig.size + ((8 - (sig.size % 8)) % 8);
     const main = await headerAt(mainOffset, 'main header');
-    let signatures: Buffer[];
+    let checked: { signatures: Buffer[]; digest: string };
     try {
-      signatures = checkHeaderDigests(new RpmHeader(sig.blob), main.blob, file);
+      checked = checkHeaderDigests(new RpmHeader(sig.blob), main.blob, file);
     } catch (err) {
       if (err instanceof HeaderFormatError) {
         throw new RpmError('RPM_BAD_HEADER', `${file}: bad signature header: ${err.message}`, { cause: err, file });
@@ -108,7 +108,9 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
       if (err instanceof RpmError) throw new RpmError(err.code, `${file}: ${err.message}`, { cause: err, file });
       throw err;
     }
-    header.signatures = signatures;
+    header.signatures = checked.signatures;
+    header.signatureBlob = sig.blob;
+    header.headerDigest = checked.digest;
     const payloadOffset = mainOffset + main.size;
     // The payload's own magic wins over the tag: rpm reads gzip-tagged payloads that are
     // not compressed (w.ufdio builds), and v6 packages omit the tag for uncompressed ones.
@@ -127,9 +129,10 @@ export async function readRpm(file: string): Promise<ReadRpmResult> {
 /**
  * The main header checked against the digests the signature header keeps of it (sha256,
  * else sha1, as rpm does), every time a package is read: a header changed in the cache is
- * caught before any of its tags is used. Returns the signature packets over the header.
+ * caught before any of its tags is used. Returns the signature packets over the header,
+ * and the digest that was checked ('' when the package has none).
  */
-function checkHeaderDigests(sig: RpmHeader, main: Buffer, file: string): Buffer[] {
+function checkHeaderDigests(sig: RpmHeader, main: Buffer, file: string): { signatures: Buffer[]; digest: string } {
   const want = sig.string(Tag.SIG_SHA256) ?? sig.string(Tag.SIG_SHA1);
   if (want) {
     const algo = sig.has(Tag.SIG_SHA256) ? 'sha256' : 'sha1';
@@ -145,7 +148,7 @@ function checkHeaderDigests(sig: RpmHeader, main: Buffer, file: string): Buffer[
   }
   // rpm 6: each element is one signature, base64 of the binary packet.
   for (const b64 of sig.stringArray(Tag.SIG_OPENPGP) ?? []) out.push(Buffer.from(b64, 'base64'));
-  return out;
+  return { signatures: out, digest: want ? want.toLowerCase() : '' };
 }
 
 /** The compression format of a payload from its first bytes, undefined when unknown. */

@@ -58,6 +58,10 @@ export interface RpmHeaderInfo {
   scriptlets: string[];
   /** The main header's bytes as stored in the package (what an rpmdb keeps, and what signatures sign). */
   headerBlob: Buffer;
+  /** The signature header's bytes (what rpm merges into the header it stores at install). */
+  signatureBlob?: Buffer;
+  /** The main header's digest (sha256, else sha1) the signature header holds, checked when read; '' when it holds none. */
+  headerDigest?: string;
   /** The OpenPGP signature packets over the main header, from the signature header (RSA, DSA, rpm 6's OPENPGP array). */
   signatures?: Buffer[];
   /** Byte offset of the payload in the package file (set by readRpm). */

@@ -51,6 +51,7 @@ export function toPackage(pool: SolvPool, s: NativeSolvable): ResolvedPackage {
     size: s.size,
     installsize: s.installsize,
     buildtime: s.buildtime,
+    headerEnd: s.headerend,
     sourcerpm: s.sourcerpm,
     license: s.license,
   };

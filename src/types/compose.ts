@@ -38,7 +38,10 @@ export interface ComposeOptions {
   docs: boolean;
   /** Empty: all languages kept. */
   langs: string[];
+  /** Layers per image, generated ones (the rpm database) counted. */
   maxLayers: number;
+  /** Write an rpm database into the image. */
+  rpmdb: boolean;
 }
 
 export interface ImageDef {
@@ -54,6 +57,8 @@ export interface ImageDef {
   labels: Record<string, string>;
   user?: string;
   workdir?: string;
+  /** The compose's options with the image's own merged over them: what this image is built with. */
+  options: ComposeOptions;
 }
 
 export interface Compose {

@@ -19,6 +19,8 @@ export interface ResolvedPackage {
   size: number;
   installsize: number;
   buildtime: number;
+  /** Bytes up to the main header's end (primary's rpm:header-range): sizes an rpm database before downloading. */
+  headerEnd?: number;
   sourcerpm: string | null;
   license: string | null;
 }
