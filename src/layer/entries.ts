@@ -189,7 +189,6 @@ export function layerEntries(pkgs: RpmHeaderInfo[], opts: EntryOptions): LayerEn
     return { mode, uid: opts.ids.uid(f.user), gid: opts.ids.gid(f.group), uname: f.user, gname: f.group, mtime: f.mtime };
   };
   for (const { file: f, pkg, fx, path, linkTarget, linked } of chosen.values()) {
-    if (path === '/') continue; // the runtime makes the root
     const base = { path, ...attrs(f) };
     const where = `${nevra(pkgs[pkg]!)}: ${f.path}`;
     switch (f.mode & S_IFMT) {

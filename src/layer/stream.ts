@@ -21,7 +21,8 @@ export function tarHeader(e: Entry): TarHeader {
   const name = e.path.slice(1);
   switch (e.kind) {
     case 'dir':
-      return { ...base, name: `${name}/`, type: 'directory' };
+      // The root itself (a package that owns / sets its mode, 0555 on Fedora) is `./`.
+      return { ...base, name: `${name || '.'}/`, type: 'directory' };
     case 'symlink':
       return { ...base, name, type: 'symlink', linkname: e.target };
     case 'hardlink':

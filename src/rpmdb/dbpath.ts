@@ -77,8 +77,12 @@ function expand(body: string, defs: Map<string, string>, depth = 0): string {
       continue;
     }
     if (next === '{') {
-      const end = body.indexOf('}', i + 2);
-      if (end < 0) throw new Unsupported(`unterminated %{ in ${body}`);
+      let end = i + 2;
+      for (let depth = 1; end < body.length; end++) {
+        if (body[end] === '{') depth++;
+        else if (body[end] === '}' && --depth === 0) break;
+      }
+      if (end >= body.length) throw new Unsupported(`unterminated %{ in ${body}`);
       const inner = body.slice(i + 2, end);
       i = end;
       const cond = /^(!?)\?([A-Za-z_][A-Za-z0-9_]*)(?::(.*))?$/s.exec(inner);
