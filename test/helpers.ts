@@ -247,7 +247,7 @@ export interface Workspace {
 }
 
 /** dnf installs the same packages into an empty root, scriptlets off (as rpmcompose). */
-export function dnfInstall(packages: string[], opts: { nodocs?: boolean; repo?: string } = {}): string {
+export function dnfInstall(packages: string[], opts: { nodocs?: boolean; repo?: string; sourceDateEpoch?: number } = {}): string {
   const dir = tmp('rpmcompose-dnf-');
   writeFileSync(path.join(dir, 'dnf.conf'), '[main]\ngpgcheck=0\nplugins=0\n');
   run('dnf', [
@@ -255,7 +255,7 @@ export function dnfInstall(packages: string[], opts: { nodocs?: boolean; repo?: 
     `--setopt=reposdir=${dir}/none`, `--setopt=cachedir=${dir}/cache`,
     `--setopt=tsflags=noscripts${opts.nodocs ? ',nodocs' : ''}`, '--setopt=install_weak_deps=False',
     `--repofrompath=compose,file://${opts.repo ?? path.join(fixtures, 'repos/compose')}`, 'install', ...packages,
-  ]);
+  ], { env: { SOURCE_DATE_EPOCH: opts.sourceDateEpoch === undefined ? '' : String(opts.sourceDateEpoch) } });
   return path.join(dir, 'root');
 }
 
@@ -305,14 +305,15 @@ export function dumpRpmdb(db: string, times = false): RpmdbDump {
 
 /**
  * The image's rpm database holds what dnf's install of the same packages recorded (or
- * the `reference` database): every header byte for byte (install times aside), in the
- * same install order, and the same rows in every index table.
+ * the `reference` database): every header byte for byte (install times aside, unless
+ * `times`: for a reference installed with the image's SOURCE_DATE_EPOCH), in the same
+ * install order, and the same rows in every index table.
  */
-export function assertSameRpmdb(rootfs: string, dnfRoot: string, reference = dnfRpmdb(dnfRoot)): void {
+export function assertSameRpmdb(rootfs: string, dnfRoot: string, opts: { reference?: string; times?: boolean } = {}): void {
   const mine = imageRpmdb(rootfs);
   assert.ok(mine, `${rootfs}: no rpm database at /usr/lib/sysimage/rpm or /var/lib/rpm`);
-  const a = dumpRpmdb(mine);
-  const b = dumpRpmdb(reference);
+  const a = dumpRpmdb(mine, opts.times);
+  const b = dumpRpmdb(opts.reference ?? dnfRpmdb(dnfRoot), opts.times);
   assert.deepEqual(a.packages.map((p) => p.name), b.packages.map((p) => p.name), 'install order (rpm -qa)');
   for (const [i, p] of a.packages.entries()) assert.equal(p.blob, b.packages[i]!.blob, `${p.name}: the stored header differs from dnf's`);
   assert.deepEqual(Object.keys(a.tables), Object.keys(b.tables), 'index tables');

@@ -166,4 +166,25 @@ describe('layer planner policies on a worked example', () => {
     assert.deepEqual(stack(plan, 'b'), ['base1+base2', 'ab+b1']);
     assert.deepEqual(stack(plan, 'c'), ['base1+base2', 'c1']);
   });
+
+  test('an image’s own budget and its top layer (its rpm database): one planned layer less, and its bytes in every figure', () => {
+    const base = input(24);
+    const db = 300_000;
+    const plan = planLayers({ ...base, images: base.images.map((i) => (i.name === 'a' ? { ...i, maxLayers: 5, top: { layers: 1, bytes: db } } : i)) });
+    // a: 5 layers in all, so 4 planned: the split stops at a1, the largest.
+    assert.deepEqual(stack(plan, 'a'), ['base1+base2', 'ab', 'a1', 'a2+a3']);
+    const a = plan.figures.images.a!;
+    assert.equal(a.layers, 5);
+    assert.equal(a.topBytes, db);
+    const without = planLayers({ ...base, images: base.images.map((i) => (i.name === 'a' ? { ...i, maxLayers: 4 } : i)) }).figures;
+    assert.equal(a.bytes, without.images.a!.bytes + db);
+    // Every update re-pulls the database too.
+    assert.equal(a.repullWorst, 30 * MB + db);
+    assert.equal(a.repullMedian, without.images.a!.repullMedian + db);
+    assert.equal(plan.figures.storedBytes, without.storedBytes + db);
+    assert.equal(plan.figures.floor, without.floor + db);
+    assert.equal(plan.figures.images.b!.topBytes, 0);
+    // A budget that leaves no layer for the packages is refused.
+    assert.throws(() => planLayers({ ...base, images: base.images.map((i) => (i.name === 'a' ? { ...i, maxLayers: 1, top: { layers: 1, bytes: db } } : i)) }), /a: maxLayers must be 2\.\.120, got 1/);
+  });
 });

@@ -150,6 +150,14 @@ describe('images with an rpm database, as rpm and dnf see them', () => {
     assertSameAsDnf(root('nodb'), dnfInstall(images.nodb.packages, { repo }), { rpmdb: false });
   });
 
+  test('install times as rpm sets them under SOURCE_DATE_EPOCH: the same database rows and headers, times included', () => {
+    // The image's created: the newest build time of its packages (the fixtures': 2024-01-01).
+    const dnfRoot = dnfInstall(images.fedora.packages, { repo, sourceDateEpoch: 1704067200 });
+    assertSameRpmdb(root('fedora'), dnfRoot, { times: true });
+    const times = run('rpm', ['--root', root('fedora'), '--dbpath', '/usr/lib/sysimage/rpm', '-qa', '--qf', '%{INSTALLTID} %{INSTALLTIME}\\n']).trim().split('\n');
+    assert.deepEqual(times, times.map((_, k) => `1704067200 ${1704067200 + k}`));
+  });
+
   test('langs: what rpm records installing with the same %_install_langs (the de catalogue not installed)', () => {
     // dnf has no option for it: rpm -i itself, the packages added in rpmcompose's order (by NEVRA).
     const ref = path.join(tmp('rpmcompose-rpmi-'), 'root');
@@ -158,7 +166,7 @@ describe('images with an rpm database, as rpm and dnf see them', () => {
     assert.ok(!existsSync(path.join(ref, 'usr/share/locale/de/LC_MESSAGES/hello-dyn.mo')));
     assert.ok(!existsSync(path.join(root('en'), 'usr/share/locale/de/LC_MESSAGES/hello-dyn.mo')));
     assert.ok(existsSync(path.join(root('en'), 'usr/share/licenses/hello-dyn/LICENSE')));
-    assertSameRpmdb(root('en'), ref, path.join(ref, 'var/lib/rpm/rpmdb.sqlite'));
+    assertSameRpmdb(root('en'), ref, { reference: path.join(ref, 'var/lib/rpm/rpmdb.sqlite') });
     const states = run('rpm', ['--root', root('en'), '--dbpath', '/usr/lib/sysimage/rpm', '-q', '--qf', '[%{FILESTATES:fstate} %{FILENAMES}\\n]', 'hello-dyn']);
     assert.match(states, /^not installed \/usr\/share\/locale\/de\/LC_MESSAGES\/hello-dyn\.mo$/m);
     assert.match(states, /^normal +\/usr\/share\/doc\/hello-dyn\/README$/m);

@@ -39,11 +39,11 @@ function formatPlan(plans: ArchPlan[]): string {
     const rows = [['  layer', 'packages', 'bytes', 'images']];
     p.layers.forEach((l, i) => rows.push([`  L${i + 1}`, String(l.packages.length), bytes(l.bytes), l.images.join(' ')]));
     out.push(table(rows, [1, 2]));
-    const img = [['  image', 'layers', 'bytes', 're-pull worst', 're-pull median']];
+    const img = [['  image', 'layers', 'bytes', 'rpm db', 're-pull worst', 're-pull median']];
     for (const [name, fig] of Object.entries(f.images)) {
-      img.push([`  ${name}`, String(fig.layers), bytes(fig.bytes), bytes(fig.repullWorst), bytes(fig.repullMedian)]);
+      img.push([`  ${name}`, String(fig.layers), bytes(fig.bytes), fig.topBytes ? `~${bytes(fig.topBytes)}` : '-', bytes(fig.repullWorst), bytes(fig.repullMedian)]);
     }
-    out.push(table(img, [1, 2, 3, 4]));
+    out.push(table(img, [1, 2, 3, 4, 5]));
     for (const t of p.traded) out.push(`  trade: ${t.image} carries ${t.packages} packages (${bytes(t.bytes)}) shared with ${t.sharedWith.join(', ')} in its own layer (layer budget)`);
     out.push('');
   }

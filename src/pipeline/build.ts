@@ -95,13 +95,15 @@ export async function buildImages(
         const { docs, langs, rpmdb } = res.compose.images[name]!.options;
         facts.set(name, await builder.imageFacts(name, plan.arch, srcOf(name), { docs, langs, rpmdb }, trees.get(plan.arch)!.get(name)!));
       }
-      const built = await builder.layers(plan.layers, plan.arch, sources, facts);
-      for (const name of names) {
-        const src = srcOf(name);
-        const created = opts.sourceDateEpoch ?? Math.max(0, ...src.map((s) => s.header.buildtime));
-        // The image's own top layer: what rpm would have recorded installing its packages.
-        const top = res.compose.images[name]!.options.rpmdb ? await builder.databaseLayer(name, plan.arch, src, facts.get(name)!, created) : undefined;
-        images.push(await writeArchImage(builder.cache.store, res, plan, name, src, built, facts.get(name)!, top, created));
+      const created = (name: string) => opts.sourceDateEpoch ?? Math.max(0, ...srcOf(name).map((s) => s.header.buildtime));
+      // Each image's own top layer, what rpm would have recorded installing its packages:
+      // written here, in the main thread, while the workers build the package layers.
+      const tops = names.map((name) =>
+        res.compose.images[name]!.options.rpmdb ? builder.databaseLayer(name, plan.arch, srcOf(name), facts.get(name)!, created(name)) : undefined,
+      );
+      const [built, ...top] = await Promise.all([builder.layers(plan.layers, plan.arch, sources, facts), ...tops]);
+      for (const [i, name] of names.entries()) {
+        images.push(await writeArchImage(builder.cache.store, res, plan, name, srcOf(name), built, facts.get(name)!, top[i], created(name)));
       }
     }
   } finally {

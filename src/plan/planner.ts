@@ -164,6 +164,7 @@ export function planLayers(input: PlanInput): ArchPlan {
     perImage[img.name] = {
       layers: images[img.name]!.length + t.layers,
       bytes: [...new Set(img.packages)].reduce((s, k) => s + size(k), 0) + t.bytes,
+      topBytes: t.bytes,
       repullWorst: Math.max(0, ...repull),
       repullMedian: median(repull),
     };

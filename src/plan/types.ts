@@ -57,8 +57,12 @@ export interface Trade {
 }
 
 export interface ImageFigures {
+  /** Every layer, its top layers counted. */
   layers: number;
+  /** Its packages' bytes and its top layers' (estimated). */
   bytes: number;
+  /** Of those, its top layers' (the rpm database): re-pulled with every update. */
+  topBytes: number;
   /** Bytes re-pulled when one of its packages changes: over its packages. */
   repullWorst: number;
   repullMedian: number;
