@@ -6,6 +6,7 @@
 #   bash scripts/bench-compose-ab.sh REV          REV (before) against the working tree (after)
 #
 # env: RUNS=5 (rounds; each round runs both builds, order swapped every round),
+#      AB_LAYERS=cold (no built layers in the cache; warm: a rebuild with every layer cached),
 #      BENCH_DIR=bench-out/compose (the corpus of scripts/bench-compose.sh, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."

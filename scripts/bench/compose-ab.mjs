@@ -6,7 +6,10 @@
 // warm in that build's cache and NO built layers (the work being timed). Every run's
 // exit code and layout are checked. Prints markdown; raw samples in $BENCH_DIR/ab.json.
 //
-// env: BENCH_DIR (corpus: repo/, compose.json), RUNS (default 5),
+// With AB_LAYERS=warm, built layers stay in the cache too: a warm rebuild, where nothing
+// is built and the layout is written from the cache.
+//
+// env: BENCH_DIR (corpus: repo/, compose.json), RUNS (default 5), AB_LAYERS (cold | warm),
 //      AB_BEFORE, AB_AFTER (frozen builds: each has bin/rpmcompose.js), AB_LABELS ("before,after")
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ const SIDES = [
 const COMPOSE = join(BENCH_DIR, 'compose.json');
 const W = join(BENCH_DIR, 'ab');
 const log = (...a) => console.error('bench-compose-ab:', ...a);
+const WARM = process.env.AB_LAYERS === 'warm';
 
 function run(side, out) {
   const args = [join(side.root, 'bin/rpmcompose.js'), 'compose', COMPOSE, '--cache-dir', side.cache, '-o', out, '-q'];
@@ -68,7 +72,7 @@ for (const s of SIDES) {
 for (let i = 0; i < RUNS; i++) {
   const order = i % 2 ? [...SIDES].reverse() : SIDES;
   for (const s of order) {
-    coldLayers(s);
+    if (!WARM) coldLayers(s);
     const out = join(W, `out-${s.label}`);
     rmSync(out, { recursive: true, force: true });
     const wall = await run(s, out);

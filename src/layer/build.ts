@@ -49,8 +49,8 @@ export interface ImageFacts {
   ownedDirs: Set<string>;
   /** Per package (in the order given), each file's install state, as rpm's FILESTATES records it. */
   states: Uint8Array[];
-  /** The image's rpm macro files (header path → text), when it gets an rpm database. */
-  macros?: Map<string, string>;
+  /** Where rpm in the image keeps its database (its %_dbpath), when it gets one. */
+  dbpath?: string;
 }
 
 /** One layer as the planner gave it: package keys (checksums) and the images holding it. */
@@ -68,6 +68,8 @@ export interface BuiltLayer {
 export class LayerBuilder {
   private readonly files = new PackagedFiles();
   private pool: LayerPool | undefined;
+  /** Set by close(): no worker is started after it. */
+  private closed = false;
 
   constructor(
     readonly cache: LayerCache,
@@ -96,8 +98,9 @@ export class LayerBuilder {
     }
     const facts: ImageFacts = { content: { docs: content.docs, langs: content.langs }, ids, tree, ownedDirs: tree.ownedDirs(), states: whole.states };
     if (content.rpmdb) {
+      // Where its database goes, from its own macro files: known (or refused) before any layer is built.
       const got = await this.files.read(sources, (p) => isMacroFile(p, arch), `macros ${arch}`);
-      facts.macros = new Map([...got].map(([p, b]) => [p, b.toString('utf8')]));
+      facts.dbpath = dbPath(new Map([...got].map(([p, b]) => [p, b.toString('utf8')])), arch, `${name} (${arch})`).path;
     }
     return facts;
   }
@@ -153,6 +156,7 @@ export class LayerBuilder {
     if (hit) return { layer: hit, cached: true };
     this.opts.log?.(`building layer of ${sources.length} packages (${arch}) for ${req.images.join(', ')}`);
     // Workers start only when some layer must be built.
+    if (this.closed) throw new LayerError('LAYER_INTERNAL', 'a layer was asked for after the build ended');
     this.pool ??= new LayerPool();
     const layer = await this.pool.build({
       // The header blobs are for the rpm database, not for the layer: not worth copying to a worker.
@@ -174,8 +178,8 @@ export class LayerBuilder {
    */
   async databaseLayer(name: string, arch: string, sources: LayerSource[], facts: ImageFacts, installTime: number): Promise<BuiltLayer> {
     const what = `${name} (${arch})`;
-    const { path } = dbPath(facts.macros ?? new Map(), arch, what);
-    const layout = dbLayout(facts.tree, path, installTime);
+    if (!facts.dbpath) throw new LayerError('LAYER_INTERNAL', `${what}: its facts were gathered without its database path`);
+    const layout = dbLayout(facts.tree, facts.dbpath, installTime);
     // dnf adds packages to rpm's transaction by NEVRA; rpm orders them from there.
     const added = sources.map((s, i) => ({ s, states: facts.states[i]!, nevra: nevra(s.header) })).sort((a, b) => cmp(a.nevra, b.nevra));
     const key = hexDigest(
@@ -214,6 +218,7 @@ export class LayerBuilder {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool?.close();
   }
 }

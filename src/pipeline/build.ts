@@ -101,7 +101,8 @@ export async function buildImages(
       const tops = names.map((name) =>
         res.compose.images[name]!.options.rpmdb ? builder.databaseLayer(name, plan.arch, srcOf(name), facts.get(name)!, created(name)) : undefined,
       );
-      const [built, ...top] = await Promise.all([builder.layers(plan.layers, plan.arch, sources, facts), ...tops]);
+      // Both settle before anything is reported: no work goes on behind an error.
+      const [built, ...top] = await allSettled([builder.layers(plan.layers, plan.arch, sources, facts), ...tops]);
       for (const [i, name] of names.entries()) {
         images.push(await writeArchImage(builder.cache.store, res, plan, name, srcOf(name), built, facts.get(name)!, top[i], created(name)));
       }
@@ -116,6 +117,14 @@ export async function buildImages(
     refs.push({ name, descriptor });
   }
   return { store: builder.cache.store, images, refs };
+}
+
+/** Promise.all, but waiting for every promise to settle; the first rejection (in order) is thrown. */
+async function allSettled<T extends readonly unknown[]>(promises: [...{ [K in keyof T]: Promise<T[K]> | T[K] }]): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** One image of one arch: its config and manifest over the built layers, and what to report of it. */

@@ -65,7 +65,7 @@ const MAGIC_PREFIX = Buffer.concat([HEADER_MAGIC, Buffer.alloc(4)]);
 /** Pages every database has: the schema, and one page for each of its 19 tables and 29 indexes. */
 const EMPTY_DB_BYTES = 50 * 4096;
 /** Database bytes per byte of package header (blob, index rows, b-tree overhead); measured, docs/BENCHMARKS.md. */
-const BYTES_PER_HEADER_BYTE = 1.6;
+const BYTES_PER_HEADER_BYTE = 1.35;
 /** A package's header when the metadata gives no range. */
 const TYPICAL_HEADER_END = 40_000;
 
