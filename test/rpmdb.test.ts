@@ -262,7 +262,9 @@ describe('images with an rpm database, as rpm and dnf see them', () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /shell \(x86_64\): %_dbpath in \/etc\/rpm\/macros\.shell cannot be expanded here \(%\(…\); supported: /);
     assert.ok(!existsSync(path.join(bad.dir, 'out')));
-    // Without a database, nothing asks where it would go.
-    ok(workspace({ shell: { packages: ['rpm-dbpath-shell'], options: { rpmdb: false } } }, {}, repo).compose('-o', path.join(tmp(), 'out')));
+    // Without a database (here for every image: the compose's options), nothing asks where it would go.
+    const off = workspace({ shell: { packages: ['rpm-dbpath-shell'] } }, { options: { rpmdb: false } }, repo);
+    ok(off.compose('-o', path.join(off.dir, 'out')));
+    assert.equal(imageRpmdb(unpack(path.join(off.dir, 'out'), 'shell')), undefined);
   });
 });
