@@ -14,6 +14,10 @@ import { LayerPool } from '../src/layer/pool.js';
 import type { LayerJob } from '../src/layer/worker.js';
 import { LayerError } from '../src/errors.js';
 import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../src/rpm/types.js';
+import { LayerBuilder } from '../src/layer/build.js';
+import { LayerCache } from '../src/layer/cache.js';
+import type { LayerSource } from '../src/layer/stream.js';
+import { readRpm } from '../src/rpm/package.js';
 import { fixtures, tmp } from './helpers.js';
 
 describe('file capabilities', () => {
@@ -254,5 +258,32 @@ describe('paths as rpm lays them down', () => {
     assert.deepEqual([mode('/usr/bin/suid-tool').mode, mode('/usr/bin/suid-tool').uid], [0o755, 0]);
     assert.equal(mode('/usr/bin/web-tool').mode, 0o6755, 'known owners keep their bits');
     assert.deepEqual(ids.unknown(), ['group:shadow', 'user:nosuchuser']);
+  });
+});
+
+describe('the layer cache key', () => {
+  test('the same packages with other owner ids (another passwd) get another layer, not the cached one', async () => {
+    // edgecases owns /var/lib/edgecases/web as web:webgroup: 480:481 with setup, 490:491 with setup-alt.
+    const repo = path.join(fixtures, 'repos/compose/Packages');
+    const source = async (f: string): Promise<LayerSource> => ({ header: (await readRpm(path.join(repo, f))).header, file: path.join(repo, f) });
+    const [setup, setupAlt, edgecases] = await Promise.all(['setup-2.14.5-1.noarch.rpm', 'setup-alt-1.0-1.noarch.rpm', 'edgecases-1.0-1.x86_64.rpm'].map(source));
+    const builder = new LayerBuilder(await LayerCache.open(tmp()), { compression: 'gzip' });
+    try {
+      const content = { docs: true, langs: [], rpmdb: false };
+      const facts = new Map([
+        ['a', await builder.imageFacts('a', 'x86_64', [setup!, edgecases!], content)],
+        ['b', await builder.imageFacts('b', 'x86_64', [setupAlt!, edgecases!], content)],
+      ]);
+      const request = (image: string) => ({ packages: ['sha256:edgecases'], images: [image] });
+      const a = await builder.layer(request('a'), 'x86_64', [edgecases!], facts);
+      const b = await builder.layer(request('b'), 'x86_64', [edgecases!], facts);
+      assert.equal(a.cached, false);
+      assert.equal(b.cached, false, 'b has other ids for web:webgroup: its layer is built, not taken from a');
+      assert.notEqual(b.layer.diffId, a.layer.diffId);
+      const again = await builder.layer(request('a'), 'x86_64', [edgecases!], facts);
+      assert.ok(again.cached && again.layer.diffId === a.layer.diffId, 'the same entries: from the cache');
+    } finally {
+      await builder.close();
+    }
   });
 });

@@ -256,6 +256,18 @@ describe('images with an rpm database, as rpm and dnf see them', () => {
     assertSameFiles(out, path.join(cold.dir, 'out'), 'two empty caches');
   });
 
+  test('the database layer is cached by everything in it: the same packages with docs off get another database', () => {
+    // One after the other, on one host cache: the second finds the first's database layer
+    // under its key unless the key holds the file states.
+    const on = workspace({ one: { packages: ['hello-dyn'] } }, {}, repo);
+    ok(on.compose('-o', path.join(on.dir, 'out')));
+    const off = workspace({ one: { packages: ['hello-dyn'] } }, { options: { docs: false } }, repo);
+    ok(cli(['compose', off.file, '--cache-dir', on.cache, '-q', '-o', path.join(off.dir, 'out')], { cwd: off.dir, env: { SOURCE_DATE_EPOCH: '' } }));
+    const state = (dir: string) => run('rpm', ['--root', unpack(path.join(dir, 'out'), 'one'), '--dbpath', '/usr/lib/sysimage/rpm', '-q', '--qf', '[%{FILESTATES:fstate} %{FILENAMES}\\n]', 'hello-dyn']);
+    assert.match(state(on.dir), /^normal +\/usr\/share\/doc\/hello-dyn\/README$/m);
+    assert.match(state(off.dir), /^not installed \/usr\/share\/doc\/hello-dyn\/README$/m);
+  });
+
   test('a %_dbpath rpmcompose cannot expand stops the compose: exit 2, the image and the macro file named, nothing written', () => {
     const bad = workspace({ shell: { packages: ['rpm-dbpath-shell'] } }, {}, repo);
     const r = bad.compose('-o', path.join(bad.dir, 'out'));
