@@ -35,6 +35,8 @@ if [ -r /etc/debian_version ]; then
     # Images are run as a user would run them (test/helpers.ts podmanRun).
     command -v podman >/dev/null || missing+=(podman)
     command -v runc >/dev/null || missing+=(runc)
+    # The reference for accounts from sysusers.d files (test/accounts.test.ts).
+    command -v systemd-sysusers >/dev/null || missing+=(systemd)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (apt-get)"
@@ -54,6 +56,7 @@ elif [ -r /etc/fedora-release ] || [ -r /etc/redhat-release ]; then
     command -v rpmbuild >/dev/null || missing+=(rpm-build)
     /usr/bin/python3 -c 'import dnf' 2>/dev/null || missing+=(python3-dnf)
     for t in skopeo umoci zstd cpio xz podman runc; do command -v $t >/dev/null || missing+=($t); done
+    command -v systemd-sysusers >/dev/null || missing+=(systemd)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (dnf)"

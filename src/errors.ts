@@ -96,6 +96,11 @@ export class LayerError extends RpmcomposeError {
   readonly stage = 'layer';
 }
 
+/** The images' users and groups cannot be made: two ids for one name, no id left. */
+export class AccountsError extends RpmcomposeError {
+  readonly stage = 'accounts';
+}
+
 /** An image's rpm database cannot be written: a header rpm would not store, macros that name no usable %_dbpath. */
 export class RpmdbError extends RpmcomposeError {
   readonly stage = 'rpmdb';
