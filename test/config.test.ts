@@ -197,7 +197,11 @@ describe('loadCompose: errors name the file and the JSON path', () => {
       ['$.images.Web', /expected an image name of lowercase letters .*, got "Web"/],
       ['$.images.empty.packages', /expected a non-empty list of package specs, got an empty list/],
       ['$.images.nopkgs.packages', /expected a non-empty list of package specs, but it is missing/],
-      ['$.extra', /unknown key; expected one of: releasever, arch, vars, reposdir, repos, options, modules, images/],
+      ['$.users[0].name', /expected a user name of letters, digits, "_", "\." and "-", not starting with a digit or "-", got "1bad"/],
+      ['$.users[0].uid', /expected a uid from 0 to 4294967294, got -1/],
+      ['$.users[1].shel', /unknown key \(did you mean "shell"\?\)/],
+      ['$.groups[0].gid', /expected a gid from 0 to 4294967294, got string/],
+      ['$.extra', /unknown key; expected one of: releasever, arch, vars, reposdir, repos, options, modules, users, groups, images/],
     ];
     for (const [p, re] of expectations) {
       const line = lineFor(msg, p);

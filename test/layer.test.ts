@@ -17,6 +17,7 @@ import { FileFlag, type RpmFile, type RpmHeaderInfo } from '../src/rpm/types.js'
 import { LayerBuilder } from '../src/layer/build.js';
 import { LayerCache } from '../src/layer/cache.js';
 import type { LayerSource } from '../src/layer/stream.js';
+import { readPackagedFiles } from '../src/rpm/files.js';
 import { readRpm } from '../src/rpm/package.js';
 import { fixtures, tmp } from './helpers.js';
 
@@ -269,10 +270,13 @@ describe('the layer cache key', () => {
     const [setup, setupAlt, edgecases] = await Promise.all(['setup-2.14.5-1.noarch.rpm', 'setup-alt-1.0-1.noarch.rpm', 'edgecases-1.0-1.x86_64.rpm'].map(source));
     const builder = new LayerBuilder(await LayerCache.open(tmp()), { compression: 'gzip' });
     try {
-      const content = { docs: true, langs: [], rpmdb: false };
+      const content = async (accounts: LayerSource) => {
+        const files = await readPackagedFiles([accounts], (p) => p === '/etc/passwd' || p === '/etc/group');
+        return { docs: true, langs: [], rpmdb: false, accounts: { passwd: files.get('/etc/passwd')!.toString(), group: files.get('/etc/group')!.toString(), changed: [] } };
+      };
       const facts = new Map([
-        ['a', await builder.imageFacts('a', 'x86_64', [setup!, edgecases!], content)],
-        ['b', await builder.imageFacts('b', 'x86_64', [setupAlt!, edgecases!], content)],
+        ['a', await builder.imageFacts('a', 'x86_64', [setup!, edgecases!], await content(setup!))],
+        ['b', await builder.imageFacts('b', 'x86_64', [setupAlt!, edgecases!], await content(setupAlt!))],
       ]);
       const request = (image: string) => ({ packages: ['sha256:edgecases'], images: [image] });
       const a = await builder.layer(request('a'), 'x86_64', [edgecases!], facts);

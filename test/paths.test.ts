@@ -62,7 +62,7 @@ describe('resolution contexts', () => {
       const facts = new Map();
       for (const name of ['merged', 'flat']) {
         const src = res.images[name]!.x86_64!.packages.map((p) => sources.get(p.checksum)!);
-        facts.set(name, await builder.imageFacts(name, 'x86_64', src, { docs: true, langs: [], rpmdb: false }, trees.get('x86_64')!.get(name)!));
+        facts.set(name, await builder.imageFacts(name, 'x86_64', src, { docs: true, langs: [], rpmdb: false, accounts: { changed: [] } }, trees.get('x86_64')!.get(name)!));
       }
       const libc = sources.get('sha256:libc-fixture')!;
       await assert.rejects(

@@ -51,6 +51,8 @@ export function resultBlock(report: pipeline.ComposeReport): string {
         `${indent}size ${bytes(size)}, compressed ${bytes(compressed)}`,
         `${indent}re-pull after a one-package update: at most ${bytes(img.repull.worst)}, median ${bytes(img.repull.median)}`,
       );
+      // The accounts made for it: rpmcompose runs no scriptlet, so say where each came from.
+      for (const a of img.accounts) out.push(`${indent}${a.kind} ${a.name} (${a.kind === 'user' ? 'uid' : 'gid'} ${a.id}) from ${a.from}`);
     }
   }
   if (report.unverified.length) out.push('', `not signature-checked (gpgcheck off): ${report.unverified.join(', ')}`);
@@ -109,6 +111,10 @@ export function register(program: Command, cli: Cli): Command {
         if (img.unknownOwners.length) {
           cli.io.warn(`warning: ${img.name} (${img.arch}): owners not in the image's passwd/group, mapped to root: ${img.unknownOwners.join(', ')}`);
         }
+      }
+      for (const w of report.warnings) cli.io.warn(`warning: ${w}`);
+      for (const p of [...new Map(report.images.flatMap((i) => i.unparsedPre.map((u) => [u.package, u] as const))).values()]) {
+        cli.io.warn(`note: ${p.package}: its %pre is not the users-and-groups idiom (${p.why}): its accounts are not made`);
       }
       const withScripts = [...new Set(report.images.flatMap((i) => Object.keys(i.scriptlets)))].sort();
       if (withScripts.length) cli.io.warn(`note: scriptlets not run (${withScripts.length} package${withScripts.length === 1 ? '' : 's'}): ${withScripts.join(', ')}`);

@@ -3,7 +3,7 @@
 
 import type { z } from 'zod';
 import type { JsonPath } from './json.js';
-import { composeSchema, imageOptionsSchema, imageSchema, optionsSchema, repoObjectSchema } from './schema.js';
+import { composeSchema, groupSchema, imageOptionsSchema, imageSchema, optionsSchema, repoObjectSchema, userSchema } from './schema.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -75,6 +75,8 @@ function allowedKeys(path: JsonPath): string[] {
   if (p.length === 2 && p[0] === 'images') return Object.keys(imageSchema.shape);
   if (p.length === 3 && p[0] === 'images' && p[2] === 'options') return Object.keys(imageOptionsSchema.shape);
   if (p.length === 2 && p[0] === 'repos') return Object.keys(repoObjectSchema.shape);
+  if (p.length === 2 && p[0] === 'users') return Object.keys(userSchema.shape);
+  if (p.length === 2 && p[0] === 'groups') return Object.keys(groupSchema.shape);
   return [];
 }
 

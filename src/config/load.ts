@@ -75,6 +75,8 @@ export async function loadCompose(file: string, opts: LoadOptions = {}): Promise
     vars,
     options: { ...cf.options, langs: [...cf.options.langs] },
     modules: [...cf.modules],
+    users: cf.users.map((u) => ({ ...u, ...(u.groups ? { groups: [...u.groups] } : {}) })),
+    groups: cf.groups.map((g) => ({ ...g, ...(g.members ? { members: [...g.members] } : {}) })),
     images,
     reposFor(forArch: string): RepoSource[] {
       let repos = cache.get(forArch);

@@ -113,6 +113,32 @@ const portSpec = z
   // OCI `ExposedPorts` keys: always `port/proto`.
   .transform((s) => (s.includes('/') ? s : `${s}/tcp`));
 
+const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/;
+const accountName = (what: string) => z.string(err(`a ${what} name`)).regex(ACCOUNT_NAME, err(`a ${what} name of letters, digits, "_", "." and "-", not starting with a digit or "-"`));
+const accountId = (what: string) => z.int(err(`a ${what} from 0 to 4294967294`)).min(0, err(`a ${what} from 0 to 4294967294`)).max(4294967294, err(`a ${what} from 0 to 4294967294`));
+
+export const userSchema = z.strictObject(
+  {
+    name: accountName('user'),
+    uid: accountId('uid').optional().describe('Default: allocated as systemd-sysusers does, and pinned in the lock.'),
+    group: z.union([accountName('group'), accountId('gid')], err('a group name or gid')).optional().describe("Primary group; default: a group of the user's name."),
+    gecos: z.string(err('a string')).regex(/^[^:\n]*$/, err('a string without ":" or a newline')).optional(),
+    home: z.string(err('an absolute path')).regex(/^\/[^:\n]*$/, err('an absolute path')).optional().describe('Default: /.'),
+    shell: z.string(err('an absolute path')).regex(/^\/[^:\n]*$/, err('an absolute path')).optional().describe('Default: /usr/sbin/nologin.'),
+    groups: z.array(accountName('group'), err('a list of group names')).optional().describe('Supplementary groups.'),
+  },
+  err('a user object ({ "name": … })'),
+);
+
+export const groupSchema = z.strictObject(
+  {
+    name: accountName('group'),
+    gid: accountId('gid').optional().describe('Default: allocated as systemd-sysusers does, and pinned in the lock.'),
+    members: z.array(accountName('user'), err('a list of user names')).optional(),
+  },
+  err('a group object ({ "name": … })'),
+);
+
 /** Each option without its default: an image's `options` gives only what it changes. */
 const optionFields = {
   weakDeps: bool('weakDeps').describe('Install weak dependencies (Recommends/Supplements).'),
@@ -240,6 +266,14 @@ export const composeSchema = z
         )
         .default([])
         .describe('Module streams to enable.'),
+      users: z
+        .array(userSchema, err('a list of users'))
+        .default([])
+        .describe("Users every image gets that no package declares (a package's own declaration loses to these, with a warning)."),
+      groups: z
+        .array(groupSchema, err('a list of groups'))
+        .default([])
+        .describe('Groups every image gets that no package declares.'),
       images: z
         .record(
           z.string().regex(IMAGE_NAME, err('an image name of lowercase letters and digits, separated by single ".", "_" or "-"')),

@@ -7,22 +7,25 @@ import { canonicalJson } from '../json.js';
 import { mapLimit } from '../limit.js';
 import { cmp } from '../order.js';
 import type { Compression, Layer } from '../oci/index.js';
+import { PackagedFiles } from '../rpm/files.js';
 import { nevra } from '../rpm/version.js';
 import { buildRpmdb, dbPath, isMacroFile, SQLITE_VERSION } from '../rpmdb/index.js';
 import { hexDigest } from '../hash.js';
-import { compressDbLayer, dbLayout, dbTar } from './rpmdb.js';
+import { compressTopLayer, topLayout, topTar, type TopFile } from './top.js';
 import { compressorVersion, layerKey, type LayerCache } from './cache.js';
 import { layerEntries } from './entries.js';
-import { imageIds, PackagedFiles, type IdMap } from './owners.js';
+import { idMap, type IdMap } from './owners.js';
 import { ImageTree } from './paths.js';
 import { LAYER_WORKERS, LayerPool } from './pool.js';
 import type { LayerSource } from './stream.js';
 
-/** Bump when the same database and layout turn into other layer bytes. */
-const DB_LAYER_FORMAT = 1;
+/** Bump when the same top layer content turns into other bytes. */
+const TOP_LAYER_FORMAT = 2;
 
 export interface LayerOptions {
   compression: Compression;
+  /** Reads of packaged files (rpm macros), shared with the stage that read the account files. */
+  files?: PackagedFiles;
   level?: number;
   /** An owner missing from an image's passwd/group is an error rather than root with a warning. */
   strictOwners?: boolean;
@@ -51,6 +54,8 @@ export interface ImageFacts {
   states: Uint8Array[];
   /** Where rpm in the image keeps its database (its %_dbpath), when it gets one. */
   dbpath?: string;
+  /** Account files the image's accounts changed, for its top layer. */
+  accountFiles: TopFile[];
 }
 
 /** One layer as the planner gave it: package keys (checksums) and the images holding it. */
@@ -66,7 +71,7 @@ export interface BuiltLayer {
 }
 
 export class LayerBuilder {
-  private readonly files = new PackagedFiles();
+  private readonly files: PackagedFiles;
   private pool: LayerPool | undefined;
   /** Set by close(): no worker is started after it. */
   private closed = false;
@@ -74,20 +79,23 @@ export class LayerBuilder {
   constructor(
     readonly cache: LayerCache,
     private readonly opts: LayerOptions,
-  ) {}
+  ) {
+    this.files = opts.files ?? new PackagedFiles();
+  }
 
   /**
-   * Ids from the image's own passwd/group, where its files land, the directories it owns,
-   * and rpm's file-conflict check over the whole set.
+   * Ids from the image's accounts (its passwd and group once every account is made),
+   * where its files land, the directories it owns, rpm's file-conflict check over the
+   * whole set, and where its database goes.
    */
   async imageFacts(
     name: string,
     arch: string,
     sources: LayerSource[],
-    content: ContentOptions & { rpmdb: boolean },
+    content: ContentOptions & { rpmdb: boolean; accounts: { passwd?: string; group?: string; changed: TopFile[] } },
     tree = ImageTree.of(sources.map((s) => s.header)),
   ): Promise<ImageFacts> {
-    const ids = await imageIds(this.files, sources);
+    const ids = idMap(content.accounts.passwd, content.accounts.group);
     // Layers alone would not see a conflict between packages in two of them.
     const whole = layerEntries(
       sources.map((s) => s.header),
@@ -96,7 +104,14 @@ export class LayerBuilder {
     if (ids.unknown().length && this.opts.strictOwners) {
       throw new LayerError('LAYER_OWNERS', `${name} (${arch}): owners not in the image's /etc/passwd or /etc/group: ${ids.unknown().join(', ')}`);
     }
-    const facts: ImageFacts = { content: { docs: content.docs, langs: content.langs }, ids, tree, ownedDirs: tree.ownedDirs(), states: whole.states };
+    const facts: ImageFacts = {
+      content: { docs: content.docs, langs: content.langs },
+      ids,
+      tree,
+      ownedDirs: tree.ownedDirs(),
+      states: whole.states,
+      accountFiles: content.accounts.changed,
+    };
     if (content.rpmdb) {
       // Where its database goes, from its own macro files: known (or refused) before any layer is built.
       const got = await this.files.read(sources, (p) => isMacroFile(p, arch), `macros ${arch}`);
@@ -172,30 +187,35 @@ export class LayerBuilder {
   }
 
   /**
-   * The image's top layer: its rpm database (src/rpmdb) at its %_dbpath, from the host
+   * The image's top layer: its account files where accounts were made, and its rpm
+   * database (src/rpmdb) at its %_dbpath; undefined when it gets neither. From the host
    * cache when built before. `sources` and `facts` as for imageFacts; `installTime`: the
    * image's SOURCE_DATE_EPOCH or creation time (INSTALLTID, and every mtime here).
    */
-  async databaseLayer(name: string, arch: string, sources: LayerSource[], facts: ImageFacts, installTime: number): Promise<BuiltLayer> {
+  async topLayer(name: string, arch: string, sources: LayerSource[], facts: ImageFacts, installTime: number): Promise<BuiltLayer | undefined> {
+    if (!facts.dbpath && facts.accountFiles.length === 0) return undefined;
     const what = `${name} (${arch})`;
-    if (!facts.dbpath) throw new LayerError('LAYER_INTERNAL', `${what}: its facts were gathered without its database path`);
-    const layout = dbLayout(facts.tree, facts.dbpath, installTime);
+    const layout = topLayout(facts.tree, facts.accountFiles, facts.dbpath, facts.ids, installTime);
     // dnf adds packages to rpm's transaction by NEVRA; rpm orders them from there.
     const added = sources.map((s, i) => ({ s, states: facts.states[i]!, nevra: nevra(s.header) })).sort((a, b) => cmp(a.nevra, b.nevra));
     const key = hexDigest(
       canonicalJson({
-        format: DB_LAYER_FORMAT,
-        sqlite: SQLITE_VERSION,
-        arch,
-        installTime,
+        format: TOP_LAYER_FORMAT,
         layout,
-        // Each package's headers: the signature header's bytes, and the main header's
-        // digest (checked against it on every read; hashed here when it has none).
-        packages: added.map(({ s, states }) => [
-          hexDigest(s.header.signatureBlob ?? Buffer.alloc(0)),
-          s.header.headerDigest || hexDigest(s.header.headerBlob),
-          Buffer.from(states).toString('base64'),
-        ]),
+        ...(facts.dbpath
+          ? {
+              sqlite: SQLITE_VERSION,
+              arch,
+              installTime,
+              // Each package's headers: the signature header's bytes, and the main header's
+              // digest (checked against it on every read; hashed here when it has none).
+              packages: added.map(({ s, states }) => [
+                hexDigest(s.header.signatureBlob ?? Buffer.alloc(0)),
+                s.header.headerDigest || hexDigest(s.header.headerBlob),
+                Buffer.from(states).toString('base64'),
+              ]),
+            }
+          : {}),
         compression: this.opts.compression,
         level: this.opts.level ?? null,
         compressor: compressorVersion(this.opts.compression),
@@ -203,16 +223,25 @@ export class LayerBuilder {
     );
     const hit = await this.cache.get(key);
     if (hit) return { layer: hit, cached: true };
-    this.opts.log?.(`writing the rpm database of ${what} (${sources.length} packages)`);
-    const db = await buildRpmdb(
-      added.map(({ s, states, nevra: n }) => {
-        if (!s.header.signatureBlob) throw new LayerError('LAYER_INTERNAL', `${n}: its signature header was not read`);
-        return { main: s.header.headerBlob, sig: s.header.signatureBlob, fileStates: states, nevra: n };
-      }),
-      arch,
-      installTime,
-    );
-    const layer = await compressDbLayer(dbTar(layout, db.bytes), this.cache.store, this.opts.compression, this.opts.level, `rpm database: ${sources.length} packages in ${layout.file}`);
+    let db: Buffer | undefined;
+    if (facts.dbpath) {
+      this.opts.log?.(`writing the rpm database of ${what} (${sources.length} packages)`);
+      db = (
+        await buildRpmdb(
+          added.map(({ s, states, nevra: n }) => {
+            if (!s.header.signatureBlob) throw new LayerError('LAYER_INTERNAL', `${n}: its signature header was not read`);
+            return { main: s.header.headerBlob, sig: s.header.signatureBlob, fileStates: states, nevra: n };
+          }),
+          arch,
+          installTime,
+        )
+      ).bytes;
+    }
+    const history = [
+      ...(facts.accountFiles.length ? [`accounts: ${facts.accountFiles.map((f) => f.path).join(' ')}`] : []),
+      ...(layout.dbFile ? [`rpm database: ${sources.length} packages in ${layout.dbFile}`] : []),
+    ].join('; ');
+    const layer = await compressTopLayer(topTar(layout, db), this.cache.store, this.opts.compression, this.opts.level, history);
     await this.cache.put(key, layer);
     return { layer, cached: false };
   }

@@ -4,6 +4,6 @@
 export { LayerBuilder, type BuiltLayer, type ImageFacts, type LayerOptions, type LayerRequest } from './build.js';
 export { LayerCache, layerKey } from './cache.js';
 export { layerEntries, type Entry, type EntryOptions, type LayerEntries } from './entries.js';
-export { idMap, readPackagedFiles, type IdMap } from './owners.js';
+export { idMap, type IdMap } from './owners.js';
 export { canonicalPath, ImageTree, type PackagePaths } from './paths.js';
 export { layerTar, type LayerSource } from './stream.js';

@@ -1,10 +1,6 @@
 // Owners by name → numeric ids, from the image's own /etc/passwd and /etc/group, as rpm
 // resolves them when it installs. `root` is always 0; an unknown name maps to root (rpm
 // does the same, with a warning) and is reported.
-import { isRegular } from '../mode.js';
-import { payloadEntries } from '../rpm/cpio.js';
-import { FileFlag } from '../rpm/types.js';
-import type { LayerSource } from './stream.js';
 
 export interface IdMap {
   uid(user: string): number;
@@ -46,48 +42,4 @@ export function idMap(passwd: string | undefined, group: string | undefined): Id
     hasGroup: (g) => has(groups, g),
     unknown: () => [...missing].sort(),
   };
-}
-
-/** The image's account files: owners' names become ids through them. */
-export const ACCOUNT_FILES: readonly string[] = ['/etc/passwd', '/etc/group'];
-
-/** Regular files' bytes from the packages that ship them (e.g. /etc/passwd from setup), by header path. */
-export async function readPackagedFiles(sources: LayerSource[], wanted: (path: string) => boolean): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (const source of sources) {
-    const paths = new Set(source.header.files.filter((f) => wanted(f.path) && isRegular(f.mode) && !(f.flags & FileFlag.ghost) && !out.has(f.path)).map((f) => f.path));
-    if (paths.size === 0) continue;
-    for await (const entry of payloadEntries(source.file, source.header)) {
-      if (!paths.has(entry.path) || entry.size === 0) continue;
-      const chunks: Buffer[] = [];
-      for await (const c of entry.body) chunks.push(Buffer.from(c as Buffer));
-      out.set(entry.path, Buffer.concat(chunks));
-      paths.delete(entry.path);
-      if (paths.size === 0) break;
-    }
-  }
-  return out;
-}
-
-/**
- * Reads the files images are configured by (/etc/passwd, rpm's macro files) out of the
- * packages that ship them. Images that get them from the same packages share one read of
- * those payloads. `kind` names the predicate: the same kind must mean the same files.
- */
-export class PackagedFiles {
-  private readonly seen = new Map<string, Promise<Map<string, Buffer>>>();
-
-  read(sources: LayerSource[], wanted: (path: string) => boolean, kind: string): Promise<Map<string, Buffer>> {
-    const owners = sources.filter((s) => s.header.files.some((f) => wanted(f.path)));
-    const key = [kind, ...owners.map((s) => s.file)].join('\0');
-    let files = this.seen.get(key);
-    if (!files) this.seen.set(key, (files = readPackagedFiles(owners, wanted)));
-    return files;
-  }
-}
-
-/** The image's IdMap, from its own /etc/passwd and /etc/group. */
-export async function imageIds(reader: PackagedFiles, sources: LayerSource[]): Promise<IdMap> {
-  const got = await reader.read(sources, (p) => ACCOUNT_FILES.includes(p), 'accounts');
-  return idMap(got.get('/etc/passwd')?.toString('utf8'), got.get('/etc/group')?.toString('utf8'));
 }

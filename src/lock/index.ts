@@ -8,6 +8,8 @@ export {
   lockFromResolution,
   lockVersionAt,
   LOCK_VERSION,
+  pinnedIds,
+  type PinnedIds,
   readLock,
   writeLock,
   type Lock,

@@ -102,7 +102,14 @@ function lockPackage(p: ResolvedPackage): LockPackage {
 }
 
 /** The lock a resolution amounts to. Images with problems have no lock entry. */
-export function lockFromResolution(res: Resolution, lockFile: string): Lock {
+/** The ids a lock pins: name → id, for users and for groups. */
+export type PinnedIds = NonNullable<Lock['ids']>;
+
+/**
+ * `res` as a lock. `ids`: the account ids to pin (the lock's own, carried over, and any
+ * a compose allocated); sorted by name.
+ */
+export function lockFromResolution(res: Resolution, lockFile: string, ids?: PinnedIds): Lock {
   const { compose } = res;
   const repos: Lock['repos'] = {};
   for (const [arch, states] of Object.entries(res.repos).sort()) {
@@ -143,8 +150,24 @@ export function lockFromResolution(res: Resolution, lockFile: string): Lock {
     compose: path.relative(path.dirname(lockFile), compose.file) || path.basename(compose.file),
     repos,
     images,
+    ...(ids && (Object.keys(ids.users).length || Object.keys(ids.groups).length) ? { ids: { users: sortedRecord(ids.users), groups: sortedRecord(ids.groups) } } : {}),
     ...(Object.keys(keys).length ? { keys: Object.fromEntries(Object.entries(keys).sort(([a], [b]) => cmp(a, b))) } : {}),
   };
+}
+
+const sortedRecord = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).sort(([a], [b]) => cmp(a, b)));
+
+/**
+ * The ids the lock at `file` pins, none when there is no lock yet. Pins are never
+ * dropped: every later lock carries them, so an id given once stays its name's.
+ */
+export async function pinnedIds(file: string): Promise<PinnedIds | undefined> {
+  try {
+    return (await readLock(file)).lock.ids;
+  } catch (err) {
+    if (err instanceof LockError && err.code === 'LOCK_MISSING') return undefined;
+    throw err;
+  }
 }
 
 /**

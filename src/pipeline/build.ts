@@ -7,11 +7,13 @@ import type { ArchPlan } from '../plan/index.js';
 import { nevra } from '../rpm/version.js';
 import type { ImageDef, Resolution } from '../types/index.js';
 import type { Loaded } from './load.js';
+import { describeOrigin, type ImageAccounts } from '../accounts/index.js';
+import type { ComposedAccounts } from './accounts.js';
 import { checksumOf, planKey, type ArchSelection, type PlanKey } from './resolve.js';
 
 export interface LayerReport {
-  /** What it holds: packages' files, or the image's rpm database. */
-  kind: 'packages' | 'rpmdb';
+  /** What it holds: packages' files, or the image's own top layer (its accounts, its rpm database). */
+  kind: 'packages' | 'top';
   digest: string;
   diffId: string;
   size: number;
@@ -32,6 +34,10 @@ export interface ImageReport {
   /** Bytes re-pulled when one of its packages changes (installed-size estimate), worst and median. */
   repull: { worst: number; median: number };
   unknownOwners: string[];
+  /** Users and groups made for it, in order, each with where it was declared. */
+  accounts: { kind: 'user' | 'group'; name: string; id: number; from: string }[];
+  /** Packages whose %pre is not the users-and-groups idiom (not run, not read), and why. */
+  unparsedPre: { package: string; why: string }[];
   /** NEVRA → scriptlets that were not run. */
   scriptlets: Record<string, string[]>;
 }
@@ -81,6 +87,7 @@ export async function buildImages(
   plans: ArchPlan[],
   sourceOf: Map<string, LayerSource>,
   trees: ImageTrees,
+  accounts: ComposedAccounts,
   opts: BuildOptions,
 ): Promise<Built> {
   const sources = (keys: string[]) => keys.map((k) => sourceOf.get(checksumOf(k))!);
@@ -93,18 +100,19 @@ export async function buildImages(
       const facts = new Map<string, ImageFacts>();
       for (const name of names) {
         const { docs, langs, rpmdb } = res.compose.images[name]!.options;
-        facts.set(name, await builder.imageFacts(name, plan.arch, srcOf(name), { docs, langs, rpmdb }, trees.get(plan.arch)!.get(name)!));
+        const acc = accounts.of(plan.arch, name);
+        const account = { passwd: acc.texts['/etc/passwd'], group: acc.texts['/etc/group'], changed: acc.changed };
+        facts.set(name, await builder.imageFacts(name, plan.arch, srcOf(name), { docs, langs, rpmdb, accounts: account }, trees.get(plan.arch)!.get(name)!));
       }
       const created = (name: string) => opts.sourceDateEpoch ?? Math.max(0, ...srcOf(name).map((s) => s.header.buildtime));
-      // Each image's own top layer, what rpm would have recorded installing its packages:
-      // written here, in the main thread, while the workers build the package layers.
-      const tops = names.map((name) =>
-        res.compose.images[name]!.options.rpmdb ? builder.databaseLayer(name, plan.arch, srcOf(name), facts.get(name)!, created(name)) : undefined,
-      );
+      // Each image's own top layer, what rpm's install would leave besides the payloads
+      // (its accounts, its database): written here, in the main thread, while the workers
+      // build the package layers.
+      const tops = names.map((name) => builder.topLayer(name, plan.arch, srcOf(name), facts.get(name)!, created(name)));
       // Both settle before anything is reported: no work goes on behind an error.
       const [built, ...top] = await allSettled([builder.layers(plan.layers, plan.arch, sources, facts), ...tops]);
       for (const [i, name] of names.entries()) {
-        images.push(await writeArchImage(builder.cache.store, res, plan, name, srcOf(name), built, facts.get(name)!, top[i], created(name)));
+        images.push(await writeArchImage(builder.cache.store, res, plan, name, srcOf(name), built, facts.get(name)!, top[i], created(name), accounts.of(plan.arch, name)));
       }
     }
   } finally {
@@ -138,13 +146,14 @@ async function writeArchImage(
   facts: ImageFacts,
   top: BuiltLayer | undefined,
   created: number,
+  accounts: ImageAccounts,
 ): Promise<ImageReport> {
   const byId = new Map(plan.layers.map((l) => [l.id, l]));
   const layers: (BuiltLayer & { report: Pick<LayerReport, 'kind' | 'packages' | 'images'> })[] = plan.images[name]!.map((id) => {
     const planned = byId.get(id)!;
     return { ...built.get(id)!, report: { kind: 'packages', packages: planned.packages.length, images: planned.images } };
   });
-  if (top) layers.push({ ...top, report: { kind: 'rpmdb', packages: src.length, images: [name] } });
+  if (top) layers.push({ ...top, report: { kind: 'top', packages: src.length, images: [name] } });
   const written = await writeImage(store, { arch: plan.arch, config: containerConfig(res.compose.images[name]!), created, layers: layers.map((s) => s.layer) });
   const fig = plan.figures.images[name]!;
   return {
@@ -162,6 +171,8 @@ async function writeArchImage(
     packages: src.length,
     repull: { worst: fig.repullWorst, median: fig.repullMedian },
     unknownOwners: facts.ids.unknown(),
+    accounts: accounts.created.map((c) => ({ kind: c.kind, name: c.name, id: c.id, from: describeOrigin(c.origin) })),
+    unparsedPre: accounts.unparsed,
     scriptlets: Object.fromEntries(src.filter((s) => s.header.scriptlets.length).map((s) => [nevra(s.header), s.header.scriptlets])),
   };
 }

@@ -1,14 +1,16 @@
 // The spine: every command as one function that reads top to bottom, calling one stage
 // per step. The CLI calls these and prints what they return; nothing here prints.
 //
-//   compose:  load → resolve → stop on problems → check outputs → fetch → lay out paths
-//             → plan → build → write outputs (once more after discarding a corrupt cache
-//             entry) → write lock
+//   compose:  load → resolve → stop on problems → check outputs → fetch → accounts
+//             → lay out paths → plan → build → write outputs (once more after discarding a
+//             corrupt cache entry) → write lock (with the account ids pinned)
 import path from 'node:path';
 import { OciError } from '../errors.js';
 import { cmp } from '../order.js';
 import type { Compression, Ref } from '../oci/index.js';
-import { defaultLockPath, diffLocks, lockFromResolution, lockVersionAt, readLock, writeLock, LOCK_VERSION, type DiffReport, type Lock } from '../lock/index.js';
+import { defaultLockPath, diffLocks, lockFromResolution, lockVersionAt, pinnedIds, readLock, writeLock, LOCK_VERSION, type DiffReport, type Lock } from '../lock/index.js';
+import { PackagedFiles } from '../rpm/files.js';
+import { accountsStep } from './accounts.js';
 import type { ArchPlan } from '../plan/index.js';
 import type { Resolution } from '../types/index.js';
 import { buildImages, imageTrees, planKeys, type ImageReport } from './build.js';
@@ -41,7 +43,8 @@ export async function lock(file: string, opts: RunOptions & { lockfile?: string 
   const res = await fromRepos.resolve(ctx);
   stopOnProblems(res, 'lock not written');
   const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
-  const lock = lockFromResolution(res, lockFile);
+  // `lock` reads no package: the ids a compose pinned are carried over as they are.
+  const lock = lockFromResolution(res, lockFile, await pinnedIds(lockFile));
   return { lock, written: await writeLockFile(lockFile, lock) };
 }
 
@@ -93,6 +96,8 @@ export interface ComposeReport {
   lock?: LockWritten;
   /** Repos (JSON paths) whose packages went in without a signature check (gpgcheck off). */
   unverified: string[];
+  /** What the user should know: a compose entry that wins over a package's, and so on. */
+  warnings: string[];
 }
 
 export async function compose(file: string, opts: ComposeRunOptions): Promise<ComposeReport> {
@@ -105,25 +110,32 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   }
   for (const out of opts.outputs) await out.check(selection);
   const { compression, level, strictOwners, sourceDateEpoch } = opts;
+  const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
+  const pinned = await pinnedIds(lockFile);
   // A cached RPM or layer that fails its check on the way is discarded and this runs once more.
-  const { plans, built } = await withOneRetry(ctx, async () => {
+  const { plans, built, accounts } = await withOneRetry(ctx, async () => {
     const sources = await fetchSources(ctx, res, selection);
+    // Users and groups first: file owners map through them, and they may add a top layer.
+    const files = new PackagedFiles();
+    const accounts = await accountsStep(res, selection, sources, pinned, sourceDateEpoch, files);
     // Where every file lands decides which images can share a package's layer: plan after.
     const trees = imageTrees(res, selection, sources);
-    const plans = planResolution(res, selection, planKeys(res, trees, sources));
-    const built = await buildImages(ctx, res, plans, sources, trees, { compression, level, strictOwners, sourceDateEpoch });
+    const hasTop = (arch: string, image: string) => res.compose.images[image]!.options.rpmdb || accounts.of(arch, image).changed.length > 0;
+    const plans = planResolution(res, selection, planKeys(res, trees, sources), hasTop);
+    const built = await buildImages(ctx, res, plans, sources, trees, accounts, { compression, level, strictOwners, sourceDateEpoch, files });
     // The outputs change last: a failure above leaves them as they were.
     for (const out of opts.outputs) await out.write(built.store, built.refs);
-    return { plans, built };
+    return { plans, built, accounts };
   });
-  // Only a compose of every image and arch is a whole answer to the compose file.
-  const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
-  const lock = !opts.images?.length && !opts.arch ? await writeLockFile(lockFile, lockFromResolution(res, lockFile)) : undefined;
+  // Only a compose of every image and arch is a whole answer to the compose file. Ids
+  // pinned before stay pinned; the ones made now join them.
+  const ids = { users: { ...pinned?.users, ...accounts.ids.users }, groups: { ...pinned?.groups, ...accounts.ids.groups } };
+  const lock = !opts.images?.length && !opts.arch ? await writeLockFile(lockFile, lockFromResolution(res, lockFile, ids)) : undefined;
   // In the compose file's order (the builds went arch by arch).
   const rank = new Map(ctx.images.map((n, i) => [n, i]));
   const images = [...built.images].sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || cmp(a.arch, b.arch));
   const refs = [...built.refs].sort((a, b) => rank.get(a.name)! - rank.get(b.name)!);
-  return { images, refs, plans, outputs: opts.outputs, lock, unverified: unverifiedRepos(res, selection) };
+  return { images, refs, plans, outputs: opts.outputs, lock, unverified: unverifiedRepos(res, selection), warnings: accounts.warnings };
 }
 
 async function writeLockFile(file: string, lock: Lock): Promise<LockWritten> {

@@ -110,8 +110,17 @@ export function checksumOf(key: string): string {
   return key.split(KEY_SHAPE)[0]!;
 }
 
-/** The layer DAG of every selected arch: packages sized by installed bytes, each image's rpm database on top. */
-export function planResolution(res: Resolution, selection = selectArches(res), keyOf: PlanKey = (_a, i, p) => planKey(p.checksum, res.compose.images[i]!)): ArchPlan[] {
+/**
+ * The layer DAG of every selected arch: packages sized by installed bytes, each image's
+ * top layer counted. `hasTop`: whether an image gets one (its rpm database, its account
+ * files); default: when it gets a database (`plan` reads no package).
+ */
+export function planResolution(
+  res: Resolution,
+  selection = selectArches(res),
+  keyOf: PlanKey = (_a, i, p) => planKey(p.checksum, res.compose.images[i]!),
+  hasTop: (arch: string, image: string) => boolean = (_a, i) => res.compose.images[i]!.options.rpmdb,
+): ArchPlan[] {
   return selection.map(({ arch, images: names }) => {
     const packages = new Map<string, PlanPackage>();
     const images: PlanImage[] = [];
@@ -123,7 +132,8 @@ export function planResolution(res: Resolution, selection = selectArches(res), k
         return key;
       });
       const { maxLayers, rpmdb } = res.compose.images[name]!.options;
-      images.push({ name, packages: keys, maxLayers, ...(rpmdb ? { top: { layers: 1, bytes: estimateRpmdbSize(resolved) } } : {}) });
+      const top = hasTop(arch, name) ? { top: { layers: 1, bytes: rpmdb ? estimateRpmdbSize(resolved) : 0 } } : {};
+      images.push({ name, packages: keys, maxLayers, ...top });
     }
     return planLayers({ arch, images, packages, maxLayers: res.compose.options.maxLayers });
   });

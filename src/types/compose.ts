@@ -61,6 +61,24 @@ export interface ImageDef {
   options: ComposeOptions;
 }
 
+export interface ComposeUser {
+  name: string;
+  uid?: number;
+  /** Primary group, by name or gid; default: a group of the user's name. */
+  group?: string | number;
+  gecos?: string;
+  home?: string;
+  shell?: string;
+  /** Supplementary groups. */
+  groups?: string[];
+}
+
+export interface ComposeGroup {
+  name: string;
+  gid?: number;
+  members?: string[];
+}
+
 export interface Compose {
   /** Absolute path of the compose file. */
   file: string;
@@ -71,6 +89,9 @@ export interface Compose {
   options: ComposeOptions;
   /** Module streams to enable, `name:stream`. */
   modules: string[];
+  /** Users and groups every image gets that no package declares. */
+  users: ComposeUser[];
+  groups: ComposeGroup[];
   images: Record<string, ImageDef>;
   /** Repos of one arch, enabled or not, in compose order. */
   reposFor(arch: string): RepoSource[];
