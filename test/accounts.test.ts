@@ -12,7 +12,7 @@ import { ACCOUNT_FILES, existingIds, renderAccounts, type AccountTexts } from '.
 import { parsePrein } from '../src/accounts/prein.js';
 import { parseSysusers } from '../src/accounts/sysusers.js';
 import { AccountsError } from '../src/errors.js';
-import { fixtures, run, tmp } from './helpers.js';
+import { cli, dnfInstall, fixtures, manifest, ok, run, tmp, unpack, workspace, type Workspace } from './helpers.js';
 
 const setupRpm = path.join(fixtures, 'repos/usrmerge/Packages/setup-2.13.7-1.noarch.rpm');
 const DAY = Math.floor(1704067200 / 86400);
@@ -140,5 +140,110 @@ describe('ids for the whole compose', () => {
     const ranged: Decl[] = [{ kind: 'range', from: 500, to: 501, origin: origin('r.conf') }, ...u('a'), ...u('b')];
     assert.deepEqual(allocate(ranged, [none]).ids.users, { a: 501, b: 500 });
     assert.throws(() => allocate([...ranged, ...u('c')], [none]), (e: unknown) => e instanceof AccountsError && e.code === 'ACCOUNTS_EXHAUSTED');
+  });
+});
+
+describe('images with their users and groups (usrmerge fixtures)', () => {
+  const repo = path.join(fixtures, 'repos/usrmerge');
+  const rpm = (name: string) => path.join(repo, 'Packages', name);
+  const SDE = { SOURCE_DATE_EPOCH: '1704067200' };
+  /** compose with SOURCE_DATE_EPOCH set (shadow's last change comes from it). */
+  const composeAt = (w: Workspace, ...args: string[]) => cli(['compose', w.file, '--cache-dir', w.cache, '-q', ...args], { cwd: w.dir, env: SDE });
+  /** What rpm sees when a package's users exist before its files are installed: setup, then sysusers (as %pre would run it), then the package. */
+  const referenceRoot = (pkg: string, conf: string) => {
+    const root = dnfInstall(['setup'], { repo });
+    mkdirSync(path.join(root, 'usr/lib/sysusers.d'), { recursive: true });
+    writeFileSync(path.join(root, 'usr/lib/sysusers.d/pkg.conf'), conf);
+    run('systemd-sysusers', ['--root', root], { env: SDE });
+    return dnfInstall([pkg], { repo, into: root });
+  };
+  /** The image's files as the reference's: every path rpm installed, account files included, byte for byte. */
+  const assertFilesAsReference = (rootfs: string, ref: string) => {
+    const owned = run('rpm', ['--root', ref, '-qal']).split('\n').filter((p) => p.startsWith('/'));
+    assert.ok(owned.includes('/etc/passwd') && owned.some((p) => p.startsWith('/var/lib/')));
+    assert.deepEqual(manifest(rootfs, owned), manifest(ref, owned));
+  };
+  const payloadFile = (pkg: string, file: string) => {
+    const dir = tmp('rpmcompose-payload-');
+    run('sh', ['-c', 'cd "$1" && rpm2cpio "$2" | cpio -idm --quiet', 'sh', dir, rpm(pkg)]);
+    return readFileSync(path.join(dir, file), 'utf8');
+  };
+  const accountsOf = (r: { stdout: string }, image: string) =>
+    (JSON.parse(r.stdout).images as { name: string; accounts: { kind: string; name: string; id: number; from: string }[] }[]).find((i) => i.name === image)!.accounts;
+
+  test('a sysusers.d file: passwd, group, shadow, gshadow and every owner as systemd-sysusers then rpm make them, byte for byte', () => {
+    const w = workspace({ sys: { packages: ['accounts-sysusers'] } }, {}, repo);
+    const r = ok(composeAt(w, '-o', path.join(w.dir, 'out'), '--json'));
+    const image = unpack(path.join(w.dir, 'out'), 'sys');
+    assertFilesAsReference(image, referenceRoot('accounts-sysusers', payloadFile('accounts-sysusers-1.0-1.noarch.rpm', 'usr/lib/sysusers.d/sysweb.conf')));
+    assert.deepEqual(
+      accountsOf(r, 'sys').map((a) => `${a.kind} ${a.name} ${a.from}`),
+      ['group syswebgrp', 'group sysweb', 'user sysweb'].map((a) => `${a} accounts-sysusers-1.0-1.noarch (/usr/lib/sysusers.d/sysweb.conf)`),
+    );
+    // rpm in the image finds every owner: no U or G in its verification of the package.
+    assert.equal(run('rpm', ['--root', image, '--dbpath', '/usr/lib/sysimage/rpm', '-V', 'accounts-sysusers']), '');
+  });
+
+  test('rpm ≥ 4.19’s user()/group()/groupmember() provides are the declaration (the payload’s file lacks the m line)', () => {
+    const w = workspace({ prov: { packages: ['accounts-provides'] } }, {}, repo);
+    const r = ok(composeAt(w, '-o', path.join(w.dir, 'out'), '--json'));
+    const lines = 'u provuser 470 "Provides user" /var/lib/provuser /sbin/nologin\ng provgroup -\nm provuser wheel\n';
+    assertFilesAsReference(unpack(path.join(w.dir, 'out'), 'prov'), referenceRoot('accounts-provides', lines));
+    assert.ok(accountsOf(r, 'prov').every((a) => a.from === 'accounts-provides-1.0-1.noarch (user()/group() provides)'));
+  });
+
+  test('the %pre idiom: its accounts made, not run; fixed ids kept; a %pre that does more is reported and its owner maps to root', () => {
+    const w = workspace({ pre: { packages: ['accounts-pre', 'accounts-pre-fixed'] }, more: { packages: ['accounts-pre-more'] } }, {}, repo);
+    const r = composeAt(w, '-o', path.join(w.dir, 'out'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^note: accounts-pre-more-1\.0-1\.noarch: its %pre is not the users-and-groups idiom \(it uses the glob "\["\): users or groups it would make are missing$/m);
+    assert.match(r.stderr, /^warning: more \(x86_64\): owners not in the image's passwd\/group, mapped to root: group:premore, user:premore$/m);
+    assert.doesNotMatch(r.stderr, /accounts-pre-1\.0-1\.noarch: its %pre/);
+    const image = unpack(path.join(w.dir, 'out'), 'pre');
+    const lines = (f: string) => readFileSync(path.join(image, f), 'utf8').split('\n');
+    const id = Number(lines('etc/passwd').find((l) => l.startsWith('preauto:'))!.split(':')[2]);
+    assert.ok(id >= 1 && id <= 999 && id !== 450);
+    const setup = (f: string) => payloadFile('setup-2.13.7-1.noarch.rpm', f).split('\n');
+    // setup's lines, wheel gaining its member, then the accounts in the order they were made.
+    const expect = (f: string, added: string[], wheel?: string) => [...setup(f).slice(0, -1).map((l) => (wheel && l.startsWith('wheel:') ? `${l}${wheel}` : l)), ...added, ''];
+    assert.deepEqual(lines('etc/passwd'), expect('etc/passwd', [`preauto:x:${id}:${id}:Pre auto:/var/lib/preauto:/sbin/nologin`, 'prefixed:x:450:450:Pre fixed:/var/lib/prefixed:/sbin/nologin']));
+    assert.deepEqual(lines('etc/group'), expect('etc/group', [`preauto:x:${id}:`, 'prefixed:x:450:'], 'preauto'));
+    assert.deepEqual(lines('etc/shadow'), expect('etc/shadow', ['preauto:!!:19723::::::', 'prefixed:!!:19723::::::']));
+    assert.deepEqual(lines('etc/gshadow'), expect('etc/gshadow', ['preauto:!::', 'prefixed:!::'], 'preauto'));
+    assert.equal(manifest(image, ['/var/lib/preauto'])['/var/lib/preauto'] && (manifest(image, ['/var/lib/preauto'])['/var/lib/preauto'] as { uid: number }).uid, id);
+    assert.equal(run('rpm', ['--root', image, '--dbpath', '/usr/lib/sysimage/rpm', '-V', 'accounts-pre', 'accounts-pre-fixed']), '');
+  });
+
+  test('one id per name across the images; the lock pins it, so a package with users joining an image moves no id', () => {
+    const w = workspace({ sys: { packages: ['accounts-sysusers'] }, pre: { packages: ['accounts-pre'] } }, {}, repo);
+    const first = ok(composeAt(w, '-o', path.join(w.dir, 'out'), '--json'));
+    const pins = JSON.parse(readFileSync(path.join(w.dir, 'compose.lock.json'), 'utf8')).ids;
+    assert.deepEqual(Object.keys(pins.users).sort(), ['preauto', 'sysweb']);
+    // Both in one image now, and a new user from the compose file for every image.
+    writeFileSync(
+      w.file,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(w.file, 'utf8')),
+        images: { sys: { packages: ['accounts-sysusers', 'accounts-pre'] }, pre: { packages: ['accounts-pre'] }, both: { packages: ['accounts-pre', 'accounts-sysusers', 'accounts-pre-fixed'] } },
+        users: [{ name: 'app', home: '/srv/app', groups: ['wheel'] }],
+      }),
+    );
+    const second = ok(composeAt(w, '-o', path.join(w.dir, 'out2'), '--json'));
+    const idsIn = (r: typeof first, image: string) => Object.fromEntries(accountsOf(r, image).map((a) => [`${a.kind} ${a.name}`, a.id]));
+    for (const image of ['sys', 'pre', 'both']) {
+      for (const [k, v] of Object.entries(idsIn(second, image))) {
+        const [kind, name] = k.split(' ') as [string, string];
+        const pinned = (kind === 'user' ? pins.users : pins.groups)[name];
+        if (pinned !== undefined) assert.equal(v, pinned, `${image}: ${k} moved`);
+        for (const other of ['sys', 'pre', 'both']) if (idsIn(second, other)[k] !== undefined) assert.equal(idsIn(second, other)[k], v, `${k}: ${image} and ${other} differ`);
+      }
+    }
+    assert.equal(idsIn(first, 'sys')['user sysweb'], idsIn(second, 'both')['user sysweb']);
+    assert.ok(idsIn(second, 'both')['user app']! > 0 && accountsOf(second, 'both').find((a) => a.name === 'app')!.from === 'the compose file ($.users[0])');
+    const relocked = JSON.parse(readFileSync(path.join(w.dir, 'compose.lock.json'), 'utf8')).ids;
+    assert.deepEqual(Object.keys(relocked.users).sort(), ['app', 'preauto', 'prefixed', 'sysweb']);
+    // `lock`, which reads no package, keeps them.
+    ok(cli(['lock', w.file, '--cache-dir', w.cache, '-q'], { cwd: w.dir }));
+    assert.deepEqual(JSON.parse(readFileSync(path.join(w.dir, 'compose.lock.json'), 'utf8')).ids, relocked);
   });
 });

@@ -247,8 +247,9 @@ export interface Workspace {
 }
 
 /** dnf installs the same packages into an empty root, scriptlets off (as rpmcompose). */
-export function dnfInstall(packages: string[], opts: { nodocs?: boolean; repo?: string; sourceDateEpoch?: number } = {}): string {
-  const dir = tmp('rpmcompose-dnf-');
+export function dnfInstall(packages: string[], opts: { nodocs?: boolean; repo?: string; sourceDateEpoch?: number; into?: string } = {}): string {
+  // `into`: a root dnfInstall made before, to install more into (a second transaction).
+  const dir = opts.into ? path.dirname(opts.into) : tmp('rpmcompose-dnf-');
   writeFileSync(path.join(dir, 'dnf.conf'), '[main]\ngpgcheck=0\nplugins=0\n');
   run('dnf', [
     '-y', '-q', `--installroot=${dir}/root`, '--releasever=1', `--config=${dir}/dnf.conf`,

@@ -68,13 +68,17 @@ interface PackageDecls {
   problems: string[];
 }
 
-/** rpm ≥ 4.19: `user(name) = <base64 of its sysusers line>`, and `group(…)`; undefined when the package has none with a line. */
+/**
+ * rpm ≥ 4.19 (%add_sysuser): `user(name)`, `group(name)` and `groupmember(user/group)`
+ * provides whose version is the sysusers line in base64, NUL-padded; undefined when the
+ * package has none that carries a line (CentOS Stream 9's are unversioned).
+ */
 function providedLines(h: RpmHeader): string[] | undefined {
   const names = h.stringArray(Tag.PROVIDENAME) ?? [];
   const versions = h.stringArray(PROVIDEVERSION) ?? [];
   const lines: string[] = [];
   names.forEach((n, i) => {
-    if (!/^(user|group)\(.+\)$/.test(n) || !versions[i]) return;
+    if (!/^(user|group|groupmember)\(.+\)$/.test(n) || !versions[i]) return;
     const line = Buffer.from(versions[i]!, 'base64').toString('utf8').replace(/\0+$/, '');
     if (/^[ugmr]!? /.test(line)) lines.push(line);
   });
@@ -103,7 +107,9 @@ async function declarationsOf(p: PackageFile, reader: PackagedFiles): Promise<Pa
     const prog = h.stringArray(Tag.PREINPROG)?.[0] ?? '';
     const r = parsePrein(script, prog, { kind: 'pre', package: n });
     if ('decls' in r) out.pre = r.decls;
-    else out.unparsed = r.unparsed;
+    // A package that declares its accounts in sysusers.d runs them from its %pre its own
+    // way (Fedora's %sysusers_create_compat): nothing is missing then.
+    else if (out.sysusers.length === 0) out.unparsed = r.unparsed;
   }
   return out;
 }

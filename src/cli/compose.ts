@@ -114,7 +114,7 @@ export function register(program: Command, cli: Cli): Command {
       }
       for (const w of report.warnings) cli.io.warn(`warning: ${w}`);
       for (const p of [...new Map(report.images.flatMap((i) => i.unparsedPre.map((u) => [u.package, u] as const))).values()]) {
-        cli.io.warn(`note: ${p.package}: its %pre is not the users-and-groups idiom (${p.why}): its accounts are not made`);
+        cli.io.warn(`note: ${p.package}: its %pre is not the users-and-groups idiom (${p.why}): users or groups it would make are missing`);
       }
       const withScripts = [...new Set(report.images.flatMap((i) => Object.keys(i.scriptlets)))].sort();
       if (withScripts.length) cli.io.warn(`note: scriptlets not run (${withScripts.length} package${withScripts.length === 1 ? '' : 's'}): ${withScripts.join(', ')}`);
