@@ -3,7 +3,7 @@
 // whole compose (explicit kept, pins kept, nothing reused), and the account files written
 // as the declaring tool writes them.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { allocate } from '../src/accounts/allocate.js';
@@ -214,6 +214,16 @@ describe('images with their users and groups (usrmerge fixtures)', () => {
     assert.equal(run('rpm', ['--root', image, '--dbpath', '/usr/lib/sysimage/rpm', '-V', 'accounts-pre', 'accounts-pre-fixed']), '');
   });
 
+  test('a compose of one image gives it the ids the whole compose gives, without a lock: every image’s declarations are read', () => {
+    // sys's sysusers file makes its accounts first, so pre's id depends on it.
+    const w = workspace({ sys: { packages: ['accounts-sysusers'] }, pre: { packages: ['accounts-pre'] } }, {}, repo);
+    const alone = ok(composeAt(w, '-o', path.join(w.dir, 'alone'), '--image', 'pre', '--json'));
+    assert.ok(!existsSync(path.join(w.dir, 'compose.lock.json')), 'a partial compose writes no lock');
+    const whole = ok(composeAt(w, '-o', path.join(w.dir, 'whole'), '--json'));
+    assert.deepEqual(accountsOf(alone, 'pre'), accountsOf(whole, 'pre'));
+    assert.equal(accountsOf(whole, 'pre').find((a) => a.name === 'preauto')!.id, 998, 'groups first, as sysusers makes them: sys’s syswebgrp (999), then preauto');
+  });
+
   test('one id per name across the images; the lock pins it, so a package with users joining an image moves no id', () => {
     const w = workspace({ sys: { packages: ['accounts-sysusers'] }, pre: { packages: ['accounts-pre'] } }, {}, repo);
     const first = ok(composeAt(w, '-o', path.join(w.dir, 'out'), '--json'));
@@ -224,7 +234,8 @@ describe('images with their users and groups (usrmerge fixtures)', () => {
       w.file,
       JSON.stringify({
         ...JSON.parse(readFileSync(w.file, 'utf8')),
-        images: { sys: { packages: ['accounts-sysusers', 'accounts-pre'] }, pre: { packages: ['accounts-pre'] }, both: { packages: ['accounts-pre', 'accounts-sysusers', 'accounts-pre-fixed'] } },
+        // accounts-provides' g line sorts first: unpinned, it would take sys's first id.
+        images: { sys: { packages: ['accounts-sysusers', 'accounts-pre'] }, pre: { packages: ['accounts-pre'] }, both: { packages: ['accounts-pre', 'accounts-sysusers', 'accounts-pre-fixed', 'accounts-provides'] } },
         users: [{ name: 'app', home: '/srv/app', groups: ['wheel'] }],
       }),
     );
@@ -241,7 +252,7 @@ describe('images with their users and groups (usrmerge fixtures)', () => {
     assert.equal(idsIn(first, 'sys')['user sysweb'], idsIn(second, 'both')['user sysweb']);
     assert.ok(idsIn(second, 'both')['user app']! > 0 && accountsOf(second, 'both').find((a) => a.name === 'app')!.from === 'the compose file ($.users[0])');
     const relocked = JSON.parse(readFileSync(path.join(w.dir, 'compose.lock.json'), 'utf8')).ids;
-    assert.deepEqual(Object.keys(relocked.users).sort(), ['app', 'preauto', 'prefixed', 'sysweb']);
+    assert.deepEqual(Object.keys(relocked.users).sort(), ['app', 'preauto', 'prefixed', 'provuser', 'sysweb']);
     // `lock`, which reads no package, keeps them.
     ok(cli(['lock', w.file, '--cache-dir', w.cache, '-q'], { cwd: w.dir }));
     assert.deepEqual(JSON.parse(readFileSync(path.join(w.dir, 'compose.lock.json'), 'utf8')).ids, relocked);

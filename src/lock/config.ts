@@ -4,7 +4,7 @@
 import { DEFAULT_OPTIONS } from '../config/index.js';
 import { hexDigest } from '../hash.js';
 import { canonicalJson } from '../json.js';
-import type { ImageDef } from '../types/index.js';
+import type { ComposeGroup, ComposeUser, ImageDef } from '../types/index.js';
 
 /** What the solver is asked for. */
 export interface StoredSpecs {
@@ -33,14 +33,23 @@ export function storedSpecs(image: ImageDef): StoredSpecs {
 }
 
 /** The image's options are what it is built with: the compose's with its own merged over them. */
-export function storedConfig(image: ImageDef, modules: string[]): StoredConfig {
+/** The compose-wide parts an image's configuration takes in: module streams, and the users and groups every image gets. */
+export interface ComposeWide {
+  modules: string[];
+  users: ComposeUser[];
+  groups: ComposeGroup[];
+}
+
+export function storedConfig(image: ImageDef, wide: ComposeWide): StoredConfig {
   const { name: _name, packages: _packages, exclude: _exclude, options, ...rest } = image;
   return JSON.parse(
     canonicalJson(
       withoutDefaults({
         ...rest,
         options: withoutDefaults({ ...options }, { ...DEFAULT_OPTIONS }),
-        modules,
+        modules: wide.modules,
+        users: wide.users,
+        groups: wide.groups,
       }),
     ),
   ) as StoredConfig;

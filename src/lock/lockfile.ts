@@ -130,7 +130,7 @@ export function lockFromResolution(res: Resolution, lockFile: string, ids?: Pinn
     const image = compose.images[name]!;
     images[name] = {
       specs: storedSpecs(image),
-      config: storedConfig(image, compose.modules),
+      config: storedConfig(image, compose),
       arches: Object.fromEntries(
         Object.entries(arches)
           .sort()
@@ -181,7 +181,7 @@ export function migrateV1(v1: LockV1, compose: Compose | undefined): Lock {
     const now = compose?.images[name];
     const same = now && v1ConfigHash(now, compose.modules) === img.config;
     images[name] = {
-      ...(same ? { specs: storedSpecs(now), config: storedConfig(now, compose.modules) } : {}),
+      ...(same ? { specs: storedSpecs(now), config: storedConfig(now, compose) } : {}),
       arches: Object.fromEntries(Object.entries(img.arches).map(([arch, a]) => [arch, { packages: keyPackages(a.packages) }])),
     };
   }

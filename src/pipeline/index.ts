@@ -15,10 +15,10 @@ import type { ArchPlan } from '../plan/index.js';
 import type { Resolution } from '../types/index.js';
 import { buildImages, imageTrees, planKeys, type ImageReport } from './build.js';
 import { fetchSources, unverifiedRepos } from './fetch.js';
-import { load, type RunOptions } from './load.js';
+import { load, type Loaded, type RunOptions } from './load.js';
 import type { Output } from './outputs.js';
 import { withOneRetry } from './recover.js';
-import { fromRepos, planResolution, selectArches, stopOnProblems, type ResolutionSource } from './resolve.js';
+import { fromRepos, planResolution, selectArches, stopOnProblems, type ArchSelection, type ResolutionSource } from './resolve.js';
 
 export { defaultCacheDir, type RunOptions } from './load.js';
 export { OUTPUT_FORMATS, outputFor, type Output, type OutputFormat } from './outputs.js';
@@ -112,12 +112,17 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   const { compression, level, strictOwners, sourceDateEpoch } = opts;
   const lockFile = path.resolve(opts.lockfile ?? defaultLockPath(ctx.compose.file));
   const pinned = await pinnedIds(lockFile);
+  // Account ids are the whole compose's: a compose of some images or one arch reads
+  // every image's declarations too, so that its images get the ids a full compose gives.
+  const partial = ctx.images.length < Object.keys(ctx.compose.images).length || !!opts.arch;
+  const whole = partial ? await wholeResolution(ctx, opts.source ?? fromRepos) : { res, selection };
   // A cached RPM or layer that fails its check on the way is discarded and this runs once more.
   const { plans, built, accounts } = await withOneRetry(ctx, async () => {
     const sources = await fetchSources(ctx, res, selection);
     // Users and groups first: file owners map through them, and they may add a top layer.
     const files = new PackagedFiles();
-    const accounts = await accountsStep(res, selection, sources, pinned, sourceDateEpoch, files);
+    const everySource = partial ? await fetchSources(ctx, whole.res, whole.selection) : sources;
+    const accounts = await accountsStep(whole.res, whole.selection, everySource, pinned, sourceDateEpoch, files);
     // Where every file lands decides which images can share a package's layer: plan after.
     const trees = imageTrees(res, selection, sources);
     const hasTop = (arch: string, image: string) => res.compose.images[image]!.options.rpmdb || accounts.of(arch, image).changed.length > 0;
@@ -136,6 +141,16 @@ export async function compose(file: string, opts: ComposeRunOptions): Promise<Co
   const images = [...built.images].sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || cmp(a.arch, b.arch));
   const refs = [...built.refs].sort((a, b) => rank.get(a.name)! - rank.get(b.name)!);
   return { images, refs, plans, outputs: opts.outputs, lock, unverified: unverifiedRepos(res, selection), warnings: accounts.warnings };
+}
+
+/** Every image of the compose, every arch, resolved; those that cannot be resolved left out (they declare nothing here). */
+async function wholeResolution(ctx: Loaded, source: ResolutionSource): Promise<{ res: Resolution; selection: ArchSelection[] }> {
+  const all = await source.resolve({ ...ctx, images: Object.keys(ctx.compose.images), log: () => {} });
+  const images = Object.fromEntries(
+    Object.entries(all.images).map(([name, arches]) => [name, Object.fromEntries(Object.entries(arches).filter(([, r]) => r.problems.length === 0))]),
+  );
+  const res = { ...all, images };
+  return { res, selection: selectArches(res) };
 }
 
 async function writeLockFile(file: string, lock: Lock): Promise<LockWritten> {
