@@ -29,8 +29,9 @@ const origin = (where: string): Origin => ({ kind: 'sysusers', package: 'pkg-1-1
 
 describe('sysusers.d, as systemd-sysusers makes it', () => {
   const confs: Record<string, string> = {
-    'a-db.conf': 'u db - "Database" /var/lib/db\ng data 777\n',
-    'b-web.conf': '# web\ng webadmins -\nu web - "Web Server" /var/www -\nm web webadmins\nu fixed 440 "Fixed" /srv/fixed /sbin/nologin\nu shared 600:data "Shared" - -\n',
+    'a-db.conf': 'u db - "Database" /var/lib/db\ng data 777\nu svc 500 "Svc"\n',
+    // svc's group has a g line of its own, read later: made with the other groups, first.
+    'b-web.conf': '# web\ng webadmins -\nu web - "Web Server" /var/www -\nm web webadmins\nu fixed 440 "Fixed" /srv/fixed /sbin/nologin\nu shared 600:data "Shared" - -\ng svc -\n',
     'c-wheel.conf': 'm db wheel\n',
   };
 
@@ -46,7 +47,7 @@ describe('sysusers.d, as systemd-sysusers makes it', () => {
     for (const f of ACCOUNT_FILES) assert.equal(changed[f], readFileSync(path.join(root, f), 'utf8'), f);
     assert.deepEqual(
       created.map((c) => `${c.kind} ${c.name} ${c.id}`),
-      ['group data 777', 'group webadmins 999', 'group db 998', 'user db 998', 'group web 997', 'user web 997', 'group fixed 440', 'user fixed 440', 'user shared 600'],
+      ['group data 777', 'group webadmins 999', 'group svc 998', 'group db 997', 'user db 997', 'user svc 500', 'group web 996', 'user web 996', 'group fixed 440', 'user fixed 440', 'user shared 600'],
     );
   });
 
