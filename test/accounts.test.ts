@@ -51,6 +51,15 @@ describe('sysusers.d, as systemd-sysusers makes it', () => {
     );
   });
 
+  test('a user whose group is neither in the image nor declared is an error naming the user and its source', () => {
+    const decls = parseSysusers('u orphan -:nosuchgroup "Orphan"\n', origin('/usr/lib/sysusers.d/o.conf')).decls;
+    const base = texts(setupRoot());
+    assert.throws(
+      () => renderAccounts(base, decls, allocate(decls, [existingIds(base)]).ids, DAY),
+      (e: unknown) => e instanceof AccountsError && e.code === 'ACCOUNTS_NO_GROUP' && /^user orphan \(pkg-1-1\.noarch \(\/usr\/lib\/sysusers\.d\/o\.conf\)\): its group nosuchgroup is neither in the image nor declared$/.test(e.message),
+    );
+  });
+
   test('what it cannot know is a problem of the line, not a guess', () => {
     const { decls, problems } = parseSysusers('u app /usr/bin/app "App"\nu %b -\nx what -\nr - 900-500\nu ok -\n', origin('/usr/lib/sysusers.d/x.conf'));
     assert.deepEqual(decls.map((d) => d.kind === 'user' && d.name), ['ok', false]);

@@ -4,7 +4,8 @@
 // are written as the tool that declared them writes them: systemd-sysusers locks with
 // `!*`, useradd and groupadd with `!!` and `!`. Shadow's last change is a fixed day (from
 // SOURCE_DATE_EPOCH), or empty: never today. Pure.
-import type { Decl, GroupDecl, Origin, UserDecl } from './decls.js';
+import { AccountsError } from '../errors.js';
+import { describeOrigin, type Decl, type GroupDecl, type Origin, type UserDecl } from './decls.js';
 import type { Ids } from './allocate.js';
 
 export const ACCOUNT_FILES = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'] as const;
@@ -91,7 +92,9 @@ export function renderAccounts(base: AccountTexts, decls: Decl[], ids: Ids, last
     seen.add(`u:${u.name}`);
     const uid = ids.users[u.name]!;
     const g = u.group ?? u.name;
-    const gid = typeof g === 'number' ? g : (ids.groups[g] ?? Number(groups.get(g)?.[2]));
+    const known = groups.get(String(g))?.[2];
+    const gid = typeof g === 'number' ? g : (ids.groups[g] ?? (known !== undefined && /^\d+$/.test(known) ? Number(known) : undefined));
+    if (gid === undefined) throw new AccountsError('ACCOUNTS_NO_GROUP', `user ${u.name} (${describeOrigin(u.origin)}): its group ${g} is neither in the image nor declared`);
     passwd.push(`${u.name}:x:${uid}:${gid}:${u.gecos}:${u.home}:${u.shell}`);
     shadow.push(`${u.name}:${u.style === 'sysusers' ? '!*' : '!!'}:${day}::::::`);
     created.push({ kind: 'user', name: u.name, id: uid, origin: u.origin });
