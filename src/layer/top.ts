@@ -26,15 +26,9 @@ export interface TopFile {
 }
 
 /** One entry of the top layer. A file's bytes are `text`, or the database's (`db`). */
-export interface TopEntry {
+export interface TopEntry extends Pick<TarHeader, 'mode' | 'uid' | 'gid' | 'uname' | 'gname' | 'mtime'> {
   path: string;
   kind: 'dir' | 'symlink' | 'file';
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  mtime: number;
   target?: string;
   text?: string;
   db?: true;
